@@ -1,0 +1,70 @@
+# Conduit: `make run` serves the API with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PORT    ?= 8000
+STAMP   := $(VENV)/.installed
+WORKERS ?= 2
+
+# The first Python >= 3.12 that actually runs (pyenv shims can exist and still refuse).
+define find_python
+for candidate in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+  if command -v "$$candidate" >/dev/null 2>&1 && "$$candidate" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
+    command -v "$$candidate"; exit 0; \
+  fi; \
+done; exit 1
+endef
+
+.PHONY: help install run serve worker test lint format bench migrate seed
+
+help:
+	@echo "make run    - install, migrate, seed demo data if empty, serve on http://127.0.0.1:$(PORT) with the worker"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make serve  - production server only (gunicorn on \$$PORT against \$$DATABASE_URL)"
+	@echo "make worker - the background event worker only"
+	@echo "make bench  - the benchmark suite (see bench/README.md)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@if [ ! -x $(PY) ]; then \
+	  python=$$($(find_python)) || { echo "error: Conduit needs Python 3.12 or newer (python3.13 or python3.12 on PATH); none was found." >&2; exit 1; }; \
+	  echo "Creating $(VENV) with $$python"; \
+	  "$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: seed
+	@echo "Conduit API on http://127.0.0.1:$(PORT)/api (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload & \
+	  wait
+
+serve: install
+	DEBUG=$${DEBUG:-off} $(VENV)/bin/gunicorn conduit.wsgi:application \
+	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --no-sendfile --access-logfile -
+
+worker: install
+	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+bench: install
+	bash bench/run.sh

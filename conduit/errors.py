@@ -1,0 +1,117 @@
+"""Domain exceptions, and the one handler that renders every error as `{"errors": ...}`."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+
+class DomainError(Exception):
+    """A business rule said no; `key` and `message` are what the client reads."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_key = "body"
+    default_message = "is invalid"
+
+    def __init__(self, key: str | None = None, message: str | None = None) -> None:
+        self.key = key or self.default_key
+        self.message = message or self.default_message
+        super().__init__(f"{self.key} {self.message}")
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {self.key: [self.message]}
+
+
+class Invalid(DomainError):
+    """A value breaks a rule (422)."""
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "not found"
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(resource)
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_message = "forbidden"
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(resource)
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "has already been taken"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+
+
+class InvalidCredentials(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_key = "credentials"
+    default_message = "invalid"
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors like the input; RealWorld wants one level of field -> messages."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "body" if key in ("non_field_errors", "detail") else str(key)
+            for leaf, messages in _flatten(value, name).items():
+                flat.setdefault(leaf, []).extend(messages)
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return {prefix or "body": [str(item) for item in detail]}
+        flat = {}
+        for item in detail:
+            for leaf, messages in _flatten(item, prefix).items():
+                flat.setdefault(leaf, []).extend(messages)
+        return flat
+    return {prefix or "body": [str(detail)]}
+
+
+def _error(status_code: int, errors: dict[str, list[str]]) -> Response:
+    return Response({"errors": errors}, status=status_code)
+
+
+def realworld_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return _error(exc.status_code, exc.errors)
+    if isinstance(exc, Http404):
+        return _error(404, {"body": ["not found"]})
+    if isinstance(exc, DjangoPermissionDenied):
+        return _error(403, {"body": ["forbidden"]})
+    if isinstance(exc, drf.NotAuthenticated):
+        return _error(401, {"token": ["is missing"]})
+    if isinstance(exc, drf.AuthenticationFailed):
+        return _error(401, {"token": ["is invalid"]})
+    if isinstance(exc, drf.ParseError):
+        return _error(422, {"body": ["must be a JSON object"]})
+    if isinstance(exc, drf.ValidationError):
+        return _error(422, _flatten(exc.detail))
+    if isinstance(exc, drf.APIException):
+        response = _error(exc.status_code, _flatten(exc.detail))
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+    return None
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"errors": {"body": ["not found"]}}, status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"errors": {"body": ["internal server error"]}}, status=500)

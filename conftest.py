@@ -1,0 +1,47 @@
+"""Shared fixtures: the personas alice, bob and charlie, and API clients."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from conduit.auth import issue_token
+from events.testing import mock_event_bus  # noqa: F401 - a fixture for every test
+from users.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _deliver_background_events_on_commit(settings):
+    # Tests of the real bus see background handlers run right after commit; the worker
+    # tests switch this off and run `db_worker` instead.
+    settings.EVENTS_DELIVER_ON_COMMIT = True
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie", email="charlie@example.com")
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(alice)`: an API client that sends alice's token."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
+        return client
+
+    return make

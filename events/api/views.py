@@ -1,0 +1,29 @@
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import View
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from events import metrics
+
+
+class MetricsApi(View):
+    """Prometheus exposition, when METRICS_ENABLED, to staff or `Bearer $METRICS_TOKEN`."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not settings.METRICS_ENABLED:
+            return JsonResponse({"errors": {"body": ["not found"]}}, status=404)
+        if not self._allowed(request):
+            return JsonResponse({"errors": {"metrics": ["forbidden"]}}, status=403)
+        metrics.flush()
+        return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            return True
+        token = settings.METRICS_TOKEN
+        offered = request.headers.get("Authorization", "")
+        return bool(token) and hmac.compare_digest(offered, f"Bearer {token}")

@@ -1,0 +1,219 @@
+"""The event bus: Django signals as the transport, the database as the memory.
+
+`publish(event)`, inside the caller's transaction, appends the event to the audit trail and
+enqueues one durable delivery per background subscriber; after commit it sends the event's
+signal to the inline subscribers with `send_robust`. A rollback leaves nothing behind.
+"""
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from time import perf_counter
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import Signal
+
+from events import delivery, metrics
+from events.base import Event
+from events.context import event_context
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Any]
+
+
+def handler_path(handler: Handler) -> str:
+    """The dotted path a handler is known by (and imported from, in the worker)."""
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+class InlineReceiver:
+    """What the signal calls: runs one handler on the event and times it."""
+
+    __slots__ = ("handler", "path")
+
+    def __init__(self, handler: Handler, path: str) -> None:
+        self.handler = handler
+        self.path = path
+
+    def __call__(self, signal: Signal, sender: type, event: Event, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            result = self.handler(event)
+        except Exception:
+            metrics.record_handler_run(self.path, "inline", False, perf_counter() - start)
+            raise
+        metrics.record_handler_run(self.path, "inline", True, perf_counter() - start)
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where events of one concrete class go: their signals (own and base classes') and the
+    background handlers subscribed to any of those classes."""
+
+    signals: tuple[Signal, ...]
+    background: tuple[str, ...]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._signals: dict[type[Event], Signal] = {}
+        self._background: dict[type[Event], list[str]] = {}
+        self._routes: dict[type[Event], Route] = {}
+        self._lock = threading.Lock()
+
+    # Subscribing -------------------------------------------------------------------------
+
+    def signal_for(self, event_type: type[Event]) -> Signal:
+        with self._lock:
+            if event_type not in self._signals:
+                self._signals[event_type] = Signal()
+            return self._signals[event_type]
+
+    def subscribe(
+        self, event_type: type[Event], handler: Handler, *, background: bool = False
+    ) -> None:
+        """Call `handler(event)` for every committed `event_type` event (or subclass event):
+        inline, right after commit in the publishing process; or in the worker, durably."""
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise TypeError(f"{event_type!r} is not an Event class.")
+        path = handler_path(handler)
+        if background:
+            with self._lock:
+                paths = self._background.setdefault(event_type, [])
+                if path not in paths:
+                    paths.append(path)
+        else:
+            if inspect.iscoroutinefunction(handler):
+                raise TypeError(f"{path} is a coroutine: use subscribe_async().")
+            self.signal_for(event_type).connect(
+                InlineReceiver(handler, path), weak=False, dispatch_uid=path
+            )
+        self._routes.clear()
+
+    def subscribe_async(self, event_type: type[Event], handler: Handler) -> None:
+        """Subscribe a coroutine handler; it runs in the background worker."""
+        if not inspect.iscoroutinefunction(handler):
+            raise TypeError(f"{handler_path(handler)} is not a coroutine function.")
+        self.subscribe(event_type, handler, background=True)
+
+    def unsubscribe(self, event_type: type[Event], handler: Handler) -> None:
+        path = handler_path(handler)
+        with self._lock:
+            paths = self._background.get(event_type, [])
+            if path in paths:
+                paths.remove(path)
+        if event_type in self._signals:
+            self._signals[event_type].disconnect(dispatch_uid=path)
+        self._routes.clear()
+
+    def subscribers(self, event_type: type[Event]) -> dict[str, list[str]]:
+        """Handler paths that receive `event_type` events, inline and background."""
+        inline = [
+            receiver.path
+            for cls in _event_classes(event_type)
+            if cls in self._signals
+            for receiver in _receivers(self._signals[cls])
+        ]
+        return {"inline": inline, "background": list(self._route(event_type).background)}
+
+    def _route(self, event_type: type[Event]) -> Route:
+        route = self._routes.get(event_type)
+        if route is None:
+            classes = _event_classes(event_type)
+            route = Route(
+                signals=tuple(
+                    self._signals[cls]
+                    for cls in classes
+                    if cls in self._signals and self._signals[cls].has_listeners()
+                ),
+                background=tuple(
+                    dict.fromkeys(path for cls in classes for path in self._background.get(cls, []))
+                ),
+            )
+            self._routes[event_type] = route
+        return route
+
+    # Publishing --------------------------------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        route = self._route(type(event))
+        # One transaction for record and deliveries, without a savepoint inside the caller's.
+        with transaction.atomic(savepoint=False):
+            delivery.record_event(event)
+            delivery_ids = delivery.enqueue_deliveries(event, route.background)
+        metrics.record_published(event.type_name)
+        if route.signals:
+            transaction.on_commit(partial(self.dispatch, event, route.signals), robust=True)
+        if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
+            transaction.on_commit(partial(delivery.run_now, delivery_ids), robust=True)
+
+    async def publish_async(self, event: Event) -> None:
+        # thread_sensitive: the same thread, connection and transaction as the caller's ORM calls.
+        await sync_to_async(self.publish, thread_sensitive=True)(event)
+
+    def dispatch(self, event: Event, signals: tuple[Signal, ...]) -> None:
+        """Send a committed event to its inline handlers. Nothing raised here reaches the
+        publisher: a failure is logged, counted and recorded for `events_retry`."""
+        with event_context(causation_id=event.event_id):
+            for signal in signals:
+                for receiver, result in signal.send_robust(type(event), event=event):
+                    if isinstance(result, Exception):
+                        self._inline_handler_failed(event, receiver, result)
+
+    def _inline_handler_failed(self, event: Event, receiver: Any, exc: Exception) -> None:
+        path = getattr(receiver, "path", repr(receiver))
+        logger.error(
+            "Inline handler %s failed on %s %s",
+            path,
+            event.type_name,
+            event.event_id,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        try:
+            delivery.record_failed_delivery(event, path, exc)
+        except Exception:
+            logger.exception(
+                "Could not record the failed delivery of %s to %s", event.event_id, path
+            )
+
+
+def _event_classes(event_type: type[Event]) -> list[type[Event]]:
+    return [cls for cls in event_type.__mro__ if isinstance(cls, type) and issubclass(cls, Event)]
+
+
+def _receivers(signal: Signal) -> list[InlineReceiver]:
+    # Signal keeps (lookup_key, receiver, ...) tuples; ours are strong references.
+    found = []
+    for entry in signal.receivers:
+        receiver = entry[1]
+        if isinstance(receiver, InlineReceiver):
+            found.append(receiver)
+    return found
+
+
+shared_event_bus = EventBus()
+
+
+def publish(event: Event) -> None:
+    """Publish on the shared bus (looked up at call time, so tests can swap it)."""
+    shared_event_bus.publish(event)
+
+
+async def publish_async(event: Event) -> None:
+    await shared_event_bus.publish_async(event)
+
+
+def subscribe(event_type: type[Event], handler: Handler, *, background: bool = False) -> None:
+    shared_event_bus.subscribe(event_type, handler, background=background)
+
+
+def subscribe_async(event_type: type[Event], handler: Handler) -> None:
+    shared_event_bus.subscribe_async(event_type, handler)

@@ -1,0 +1,77 @@
+"""The audit trail (EventRecord) and the receipts that make background handlers run once."""
+
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only: records cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit trail is append-only: records cannot be deleted.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class EventRecord(models.Model):
+    """One published event, written in the transaction that published it."""
+
+    event_id = models.UUIDField(primary_key=True, editable=False)
+    type = models.CharField(max_length=100)
+    version = models.PositiveSmallIntegerField()
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    aggregate_type = models.CharField(max_length=50, blank=True)
+    aggregate_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    causation_id = models.UUIDField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at"]
+        indexes = [
+            models.Index(fields=["type", "occurred_at"], name="eventrecord_type_time"),
+            models.Index(
+                fields=["aggregate_type", "aggregate_id", "occurred_at"],
+                name="eventrecord_aggregate",
+            ),
+            models.Index(fields=["request_id", "occurred_at"], name="eventrecord_request"),
+            models.Index(fields=["occurred_at"], name="eventrecord_time"),
+            models.Index(fields=["causation_id"], name="eventrecord_causation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit trail is append-only: records cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only: records cannot be deleted.")
+
+
+class DeliveryReceipt(models.Model):
+    """Proof that `handler` has handled `event_id`; written in the handler's own transaction,
+    so a redelivered event finds it and does nothing."""
+
+    event = models.ForeignKey(EventRecord, on_delete=models.PROTECT, db_constraint=False)
+    handler = models.CharField(max_length=200)
+    handled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="deliveryreceipt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} handled {self.event_id}"

@@ -1,0 +1,60 @@
+"""Wiring: each app's `receivers.py` holds one table, `EVENT_HANDLERS`, of event -> handlers.
+
+    EVENT_HANDLERS = {
+        ArticleCreated: [notify_followers, background(index_article_for_search)],
+    }
+
+A plain function runs inline after commit; `background(fn)` runs durably in the worker.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.apps import apps
+
+from events import bus as event_bus
+from events.base import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    handler: Callable[[Any], Any]
+
+
+def background(handler: Callable[[Any], Any]) -> Background:
+    return Background(handler)
+
+
+HandlerTable = Mapping[type[Event], Sequence[Callable[[Any], Any] | Background]]
+
+
+def handler_tables() -> dict[str, HandlerTable]:
+    """`EVENT_HANDLERS` of every installed app that has a receivers module."""
+    tables = {}
+    for app_config in apps.get_app_configs():
+        module_name = f"{app_config.name}.receivers"
+        if find_spec(module_name) is None:
+            continue
+        table = getattr(import_module(module_name), "EVENT_HANDLERS", None)
+        if table is not None:
+            tables[app_config.label] = table
+    return tables
+
+
+def register_handlers(table: HandlerTable, bus: "event_bus.EventBus | None" = None) -> None:
+    target = bus or event_bus.shared_event_bus
+    for event_type, handlers in table.items():
+        for entry in handlers:
+            if isinstance(entry, Background):
+                target.subscribe(event_type, entry.handler, background=True)
+            else:
+                target.subscribe(event_type, entry)
+
+
+def register_all_event_handlers(bus: "event_bus.EventBus | None" = None) -> None:
+    """Called once from EventsConfig.ready(); subscribing twice is harmless (dispatch_uid)."""
+    for table in handler_tables().values():
+        register_handlers(table, bus)

@@ -1,0 +1,165 @@
+"""The background worker: django_tasks_db's, plus what a durable event bus needs.
+
+- A failed delivery goes back to READY with an exponential `run_after` until it has been tried
+  `EVENTS_MAX_ATTEMPTS` times; then it stays FAILED (dead) for `events_retry`.
+- A delivery left RUNNING longer than `EVENTS_LEASE_SECONDS` (its worker was killed) is put
+  back to READY. Receipts make the second run harmless if the first one had committed.
+"""
+
+import logging
+import time
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.utils import OperationalError
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from events import metrics
+from events.delivery import DELIVER_TASK_PATH, deliveries, describe_failure
+
+logger = logging.getLogger(__name__)
+
+LEASE_SWEEP_INTERVAL_SECONDS = 5.0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the `attempts`-th failed try: base, 2x base, 4x base ... capped."""
+    seconds = settings.EVENTS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.EVENTS_RETRY_MAX_SECONDS))
+
+
+def requeue_expired_leases() -> int:
+    """Deliveries whose worker died mid-run go back to READY."""
+    expired_before = timezone.now() - timedelta(seconds=settings.EVENTS_LEASE_SECONDS)
+    count = (
+        deliveries()
+        .filter(status=TaskResultStatus.RUNNING, started_at__lt=expired_before)
+        .update(status=TaskResultStatus.READY, run_after=timezone.now())
+    )
+    if count:
+        logger.warning("Requeued %d deliveries whose lease expired", count)
+    return count
+
+
+class EventWorker(Worker):
+    def run(self) -> None:
+        """Upstream's loop, with a lease sweep every few seconds."""
+        logger.info("Starting event worker worker_id=%s", self.worker_id)
+        next_sweep = 0.0
+        while self.running:
+            close_old_connections()
+            if time.monotonic() >= next_sweep:
+                requeue_expired_leases()
+                next_sweep = time.monotonic() + LEASE_SWEEP_INTERVAL_SECONDS
+
+            tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+            if not self.process_all_queues:
+                tasks = tasks.filter(queue_name__in=self.queue_names)
+            if self.excluded_queue_names:
+                tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+
+            task_result = None
+            retrieved = True
+            try:
+                with exclusive_transaction(tasks.db):
+                    task_result = tasks.get_locked()
+                    if task_result is not None:
+                        task_result.claim(self.worker_id)
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    raise
+                retrieved = False
+
+            if task_result is not None:
+                self.run_task(task_result)
+            elif self.batch and retrieved:
+                logger.info("No more tasks for worker_id=%s, exiting.", self.worker_id)
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            close_old_connections()
+            if self.running and task_result is None:
+                time.sleep(self.interval)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        if db_task_result.task_path != DELIVER_TASK_PATH:
+            return super().run_task(db_task_result)
+        self.running_task = True
+        try:
+            value = db_task_result.task.call(*db_task_result.args_kwargs["args"])
+            db_task_result.set_successful(value)
+        except BaseException as exc:
+            self._delivery_failed(db_task_result, exc)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+
+    def _delivery_failed(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
+        event_id, handler = db_task_result.args_kwargs["args"]
+        attempts = len(db_task_result.worker_ids)
+        if attempts < settings.EVENTS_MAX_ATTEMPTS:
+            delay = retry_delay(attempts)
+            logger.warning(
+                "Delivery of %s to %s failed (attempt %d/%d), retrying in %ss",
+                event_id,
+                handler,
+                attempts,
+                settings.EVENTS_MAX_ATTEMPTS,
+                delay.total_seconds(),
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+            DBTaskResult.objects.filter(pk=db_task_result.pk).update(
+                status=TaskResultStatus.READY,
+                run_after=timezone.now() + delay,
+                finished_at=timezone.now(),
+                **describe_failure(exc),
+            )
+            metrics.DELIVERIES_RETRIED.inc()
+        else:
+            logger.error(
+                "Delivery of %s to %s is dead after %d attempts",
+                event_id,
+                handler,
+                attempts,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+            db_task_result.set_failed(exc)
+            metrics.DELIVERIES_DEAD.inc()
+
+
+def build_worker(**overrides: object) -> EventWorker:
+    options = {
+        "queue_names": ["*"],
+        "interval": 1.0,
+        "batch": True,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "worker_id": "in-process",
+        "excluded_queue_names": [],
+    } | overrides
+    return EventWorker(**options)
+
+
+def run_deliveries(delivery_ids: list[UUID]) -> None:
+    """Claim and run the given READY deliveries now, in this process."""
+    worker = build_worker(worker_id="on-commit")
+    for delivery_id in delivery_ids:
+        with exclusive_transaction():
+            task_result = (
+                DBTaskResult.objects.select_for_update()
+                .filter(pk=delivery_id, status=TaskResultStatus.READY)
+                .first()
+            )
+            if task_result is not None:
+                task_result.claim(worker.worker_id)
+        if task_result is not None:
+            worker.run_task(task_result)

@@ -1,0 +1,62 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    """For `createsuperuser` and the admin; the API registers users through users.services."""
+
+    def create_user(self, email: str, username: str, password: str | None = None, **extra):
+        user = self.model(email=email.strip().lower(), username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, username: str, password: str | None = None, **extra):
+        extra |= {"is_staff": True, "is_superuser": True}
+        return self.create_user(email, username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    username = models.CharField(max_length=150, unique=True)
+    # Stored lower-cased by the services; the functional index also rejects case-only twins.
+    email = models.EmailField(max_length=254, unique=True)
+    bio = models.TextField(null=True, blank=True)  # noqa: DJ001 - RealWorld: null, never ""
+    image = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_links")
+    followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_links")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["followed", "follower"], name="follow_followed")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followed_id}"
