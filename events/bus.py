@@ -21,7 +21,7 @@ from django.dispatch import Signal
 
 from events import delivery, metrics
 from events.base import Event
-from events.context import event_context
+from events.context import EventContext, current_context, event_context
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,11 @@ def handler_path(handler: Handler) -> str:
 class InlineReceiver:
     """What the signal calls: runs one handler on the event and times it."""
 
-    __slots__ = ("handler", "path")
-
     def __init__(self, handler: Handler, path: str) -> None:
         self.handler = handler
         self.path = path
+        # Signal.send_robust names a failing receiver by its __qualname__.
+        self.__qualname__ = path
 
     def __call__(self, signal: Signal, sender: type, event: Event, **kwargs: Any) -> Any:
         start = perf_counter()
@@ -151,7 +151,8 @@ class EventBus:
             delivery_ids = delivery.enqueue_deliveries(event, route.background)
         metrics.record_published(event.type_name)
         if route.signals:
-            transaction.on_commit(partial(self.dispatch, event, route.signals), robust=True)
+            dispatch = partial(self.dispatch, event, route.signals, current_context())
+            transaction.on_commit(dispatch, robust=True)
         if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
             transaction.on_commit(partial(delivery.run_now, delivery_ids), robust=True)
 
@@ -159,10 +160,17 @@ class EventBus:
         # thread_sensitive: the same thread, connection and transaction as the caller's ORM calls.
         await sync_to_async(self.publish, thread_sensitive=True)(event)
 
-    def dispatch(self, event: Event, signals: tuple[Signal, ...]) -> None:
-        """Send a committed event to its inline handlers. Nothing raised here reaches the
-        publisher: a failure is logged, counted and recorded for `events_retry`."""
-        with event_context(causation_id=event.event_id):
+    def dispatch(
+        self, event: Event, signals: tuple[Signal, ...], published_in: EventContext
+    ) -> None:
+        """Send a committed event to its inline handlers, in the context it was published in.
+        Nothing raised here reaches the publisher: `send_robust` logs a failure with its
+        traceback; we count it and record it for `events_retry`."""
+        with event_context(
+            actor_id=published_in.actor_id,
+            request_id=published_in.request_id,
+            causation_id=event.event_id,
+        ):
             for signal in signals:
                 for receiver, result in signal.send_robust(type(event), event=event):
                     if isinstance(result, Exception):
@@ -171,11 +179,11 @@ class EventBus:
     def _inline_handler_failed(self, event: Event, receiver: Any, exc: Exception) -> None:
         path = getattr(receiver, "path", repr(receiver))
         logger.error(
-            "Inline handler %s failed on %s %s",
+            "Inline handler %s failed on %s %s: %r; recorded as a failed delivery",
             path,
             event.type_name,
             event.event_id,
-            exc_info=(type(exc), exc, exc.__traceback__),
+            exc,
         )
         try:
             delivery.record_failed_delivery(event, path, exc)

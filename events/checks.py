@@ -6,7 +6,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from events.base import event_types
-from events.bus import shared_event_bus
+from events import bus as event_bus
 
 
 @checks.register()
@@ -36,18 +36,22 @@ def check_event_classes(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 @checks.register()
 def check_background_handlers(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = []
-    for event_type in event_types().values():
-        for path in shared_event_bus.subscribers(event_type)["background"]:
-            try:
-                import_string(path)
-            except ImportError:
-                errors.append(
-                    checks.Error(
-                        f"Background handler {path} of {event_type.type_name} cannot be "
-                        "imported by its dotted path, so the worker could not run it.",
-                        hint="Use a module-level function, not a lambda, closure or method.",
-                        obj=path,
-                        id="events.E002",
-                    )
+    paths = {
+        path: event_type
+        for event_type in event_types().values()
+        for path in event_bus.shared_event_bus.subscribers(event_type)["background"]
+    }
+    for path, event_type in sorted(paths.items()):
+        try:
+            import_string(path)
+        except ImportError:
+            errors.append(
+                checks.Error(
+                    f"Background handler {path} of {event_type.type_name} cannot be "
+                    "imported by its dotted path, so the worker could not run it.",
+                    hint="Use a module-level function, not a lambda, closure or method.",
+                    obj=path,
+                    id="events.E002",
                 )
+            )
     return errors

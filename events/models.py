@@ -1,6 +1,7 @@
 """The audit trail (EventRecord) and the receipts that make background handlers run once."""
 
 from django.db import models
+from django_tasks_db.models import DBTaskResult
 
 
 class AppendOnlyError(Exception):
@@ -75,3 +76,24 @@ class DeliveryReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} handled {self.event_id}"
+
+
+class Delivery(DBTaskResult):
+    """The delivery tasks of the event system, for the admin (a proxy of django_tasks_db's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "event delivery"
+        verbose_name_plural = "event deliveries"
+
+    @property
+    def event_id(self) -> str:
+        return self.args_kwargs["args"][0]
+
+    @property
+    def handler(self) -> str:
+        return self.args_kwargs["args"][1]
+
+    @property
+    def attempts(self) -> int:
+        return len(self.worker_ids)

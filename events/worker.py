@@ -48,12 +48,16 @@ def requeue_expired_leases() -> int:
 
 
 class EventWorker(Worker):
+    # A worker in its own process recycles stale connections as a request would; one running
+    # inside another unit of work (tests, EVENTS_DELIVER_ON_COMMIT) must leave them alone.
+    manages_connections = True
+
     def run(self) -> None:
         """Upstream's loop, with a lease sweep every few seconds."""
         logger.info("Starting event worker worker_id=%s", self.worker_id)
         next_sweep = 0.0
         while self.running:
-            close_old_connections()
+            self._recycle_connections()
             if time.monotonic() >= next_sweep:
                 requeue_expired_leases()
                 next_sweep = time.monotonic() + LEASE_SWEEP_INTERVAL_SECONDS
@@ -83,9 +87,13 @@ class EventWorker(Worker):
                 return
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
-            close_old_connections()
+            self._recycle_connections()
             if self.running and task_result is None:
                 time.sleep(self.interval)
+
+    def _recycle_connections(self) -> None:
+        if self.manages_connections:
+            close_old_connections()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         if db_task_result.task_path != DELIVER_TASK_PATH:
@@ -136,6 +144,7 @@ class EventWorker(Worker):
 
 
 def build_worker(**overrides: object) -> EventWorker:
+    """A worker that runs in this process, inside whatever unit of work is current."""
     options = {
         "queue_names": ["*"],
         "interval": 1.0,
@@ -146,7 +155,9 @@ def build_worker(**overrides: object) -> EventWorker:
         "worker_id": "in-process",
         "excluded_queue_names": [],
     } | overrides
-    return EventWorker(**options)
+    worker = EventWorker(**options)
+    worker.manages_connections = False
+    return worker
 
 
 def run_deliveries(delivery_ids: list[UUID]) -> None:
