@@ -5,8 +5,8 @@ import dataclasses
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from events.base import event_types
 from events import bus as event_bus
+from events.base import event_types
 
 
 @checks.register()

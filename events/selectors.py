@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count
 from django.tasks import TaskResultStatus
 
-from events.base import Event, event_types
 from events import bus as event_bus
+from events.base import Event, event_types
 from events.delivery import deliveries, delivery_backlog
 from events.models import DeliveryReceipt, EventRecord
 

@@ -48,7 +48,7 @@ def test_type_names_default_to_app_and_class_name():
 
 
 def test_a_second_class_with_the_same_type_name_is_an_error():
-    with pytest.raises(EventRegistryError, match="tests.SampleHappened"):
+    with pytest.raises(EventRegistryError, match=r"tests\.SampleHappened"):
 
         @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
         class Impostor(Event):
