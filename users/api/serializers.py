@@ -1,4 +1,115 @@
+"""Input serializers (types, blanks, formats) and the RealWorld user and profile objects."""
+
 from typing import Any
+
+from rest_framework import serializers
+
+from users.validators import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN
+
+BLANK = "can't be blank"
+PASSWORD_MAX_LENGTH = 256  # hashing megabytes of "password" is a denial of service
+BIO_MAX_LENGTH = 10_000
+IMAGE_MAX_LENGTH = 2000
+
+
+def _messages(**overrides: str) -> dict[str, str]:
+    """DRF's messages in RealWorld words: a field is missing, empty, blank or null alike."""
+    return {
+        "required": BLANK,
+        "blank": BLANK,
+        "null": BLANK,
+        "not_a_string": "must be a string",
+        "invalid": "is invalid",
+        "max_length": "is too long (maximum is {max_length} characters)",
+        **overrides,
+    }
+
+
+class StrictStringMixin:
+    """Refuses numbers and booleans (DRF turns 42 into "42") and treats whitespace-only text
+    as blank even where whitespace is kept (passwords)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if isinstance(data, str) and not data.strip() and not self.allow_blank:
+            self.fail("blank")
+        return super().run_validation(data)
+
+
+class StringField(StrictStringMixin, serializers.CharField):
+    pass
+
+
+class PasswordField(StrictStringMixin, serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", PASSWORD_MAX_LENGTH)
+        super().__init__(trim_whitespace=False, error_messages=_messages(), **kwargs)
+
+
+class UsernameField(StrictStringMixin, serializers.RegexField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            USERNAME_PATTERN,
+            max_length=USERNAME_MAX_LENGTH,
+            error_messages=_messages(),
+            **kwargs,
+        )
+
+
+class EmailField(StrictStringMixin, serializers.EmailField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=EMAIL_MAX_LENGTH, error_messages=_messages(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(data).lower()
+
+
+class ImageUrlField(StrictStringMixin, serializers.URLField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=IMAGE_MAX_LENGTH, error_messages=_messages(), **kwargs)
+
+
+class UserRegisterInputSerializer(serializers.Serializer):
+    username = UsernameField()
+    email = EmailField()
+    password = PasswordField()
+
+
+class UserLoginInputSerializer(serializers.Serializer):
+    # Not checked as an email: any string that matches no account is just wrong credentials.
+    email = StringField(max_length=EMAIL_MAX_LENGTH, error_messages=_messages())
+    password = PasswordField()
+
+
+class UserUpdateInputSerializer(serializers.Serializer):
+    """Any subset; an omitted field is absent from validated_data (left unchanged)."""
+
+    email = EmailField(required=False)
+    username = UsernameField(required=False)
+    password = PasswordField(required=False)
+    bio = StringField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=BIO_MAX_LENGTH,
+        error_messages=_messages(),
+    )
+    image = ImageUrlField(required=False, allow_null=True, allow_blank=True)
+
+
+def user_data(user: Any, *, token: str) -> dict[str, Any]:
+    """The RealWorld user object: the caller's own account, with a token."""
+    return {
+        "email": user.email,
+        "token": token,
+        "username": user.username,
+        "bio": user.bio,
+        "image": user.image,
+    }
 
 
 def profile_data(user: Any, *, following: bool) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""Thin views, one per operation: parse the envelope, call one service or selector, wrap."""
+
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conduit.api import unwrap
+from conduit.auth import issue_token
+from users import selectors, services
+from users.api.serializers import (
+    UserLoginInputSerializer,
+    UserRegisterInputSerializer,
+    UserUpdateInputSerializer,
+    profile_data,
+    user_data,
+)
+from users.models import User
+
+
+def _user_response(user: User, status_code: int = status.HTTP_200_OK) -> Response:
+    # A fresh token every time; tokens name the user id, so older ones keep working.
+    return Response({"user": user_data(user, token=issue_token(user))}, status=status_code)
+
+
+def _profile_response(user: User, *, following: bool) -> Response:
+    return Response({"profile": profile_data(user, following=following)})
+
+
+class UserRegisterApi(APIView):
+    def post(self, request: Request) -> Response:
+        serializer = UserRegisterInputSerializer(data=unwrap(request, "user"))
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return _user_response(user, status.HTTP_201_CREATED)
+
+
+class UserLoginApi(APIView):
+    def post(self, request: Request) -> Response:
+        serializer = UserLoginInputSerializer(data=unwrap(request, "user"))
+        serializer.is_valid(raise_exception=True)
+        user = services.user_login(**serializer.validated_data)
+        return _user_response(user)
+
+
+class UserCurrentApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        # JWTAuthentication has already loaded the active user: no further query.
+        return _user_response(request.user)
+
+
+class UserUpdateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def put(self, request: Request) -> Response:
+        serializer = UserUpdateInputSerializer(data=unwrap(request, "user"))
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, **serializer.validated_data)
+        return _user_response(user)
+
+
+class ProfileDetailApi(APIView):
+    def get(self, request: Request, username: str) -> Response:
+        profile = selectors.profile_get(username=username, viewer=request.user)
+        return _profile_response(profile, following=profile.following)
+
+
+class ProfileFollowApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, username: str) -> Response:
+        profile = selectors.profile_get(username=username)
+        services.user_follow(follower=request.user, followed=profile)
+        return _profile_response(profile, following=True)
+
+
+class ProfileUnfollowApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, username: str) -> Response:
+        profile = selectors.profile_get(username=username)
+        services.user_unfollow(follower=request.user, followed=profile)
+        return _profile_response(profile, following=False)
