@@ -1,0 +1,126 @@
+"""Thin views: parse, call one service or selector, wrap the RealWorld envelope."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles.api.serializers import ArticleCreateInput, ArticleUpdateInput, article_data
+from articles.models import Article
+from articles.selectors import article_feed, article_find, article_get, article_list
+from articles.services import (
+    article_create,
+    article_delete,
+    article_favorite,
+    article_unfavorite,
+    article_update,
+)
+from conduit.api import Page, page_from_request, unwrap
+from users.models import User
+
+
+def viewer(request: Request) -> User | None:
+    return request.user if request.user.is_authenticated else None
+
+
+def _one(slug: str, request: Request) -> Response:
+    return Response({"article": article_data(article_get(slug=slug, viewer=viewer(request)))})
+
+
+def _page(articles: QuerySet[Article], page: Page) -> dict[str, Any]:
+    count = articles.count()
+    items = articles[page.offset : page.offset + page.limit] if count > page.offset else []
+    return {
+        "articles": [article_data(article, with_body=False) for article in items],
+        "articlesCount": count,
+    }
+
+
+class ArticleListApi(APIView):
+    def get(self, request: Request) -> Response:
+        page = page_from_request(request)
+        articles = article_list(
+            viewer=viewer(request),
+            tag=request.query_params.get("tag") or None,
+            author=request.query_params.get("author") or None,
+            favorited=request.query_params.get("favorited") or None,
+        )
+        return Response(_page(articles, page))
+
+
+class ArticleFeedApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        page = page_from_request(request)
+        return Response(_page(article_feed(viewer=request.user), page))
+
+
+class ArticleCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        serializer = ArticleCreateInput(data=unwrap(request, "article"))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        article = article_create(
+            author=request.user,
+            title=data["title"],
+            description=data["description"],
+            body=data["body"],
+            tag_list=data.get("tagList", []),
+        )
+        response = _one(article.slug, request)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ArticleDetailApi(APIView):
+    def get(self, request: Request, slug: str) -> Response:
+        return _one(slug, request)
+
+
+class ArticleUpdateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def put(self, request: Request, slug: str) -> Response:
+        serializer = ArticleUpdateInput(data=unwrap(request, "article"))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        article = article_update(
+            article=article_find(slug=slug),
+            user=request.user,
+            title=data.get("title"),
+            description=data.get("description"),
+            body=data.get("body"),
+            tag_list=data.get("tagList"),
+        )
+        return _one(article.slug, request)
+
+
+class ArticleDeleteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, slug: str) -> Response:
+        article_delete(article=article_find(slug=slug), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ArticleFavoriteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, slug: str) -> Response:
+        article_favorite(article=article_find(slug=slug), user=request.user)
+        return _one(slug, request)
+
+
+class ArticleUnfavoriteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, slug: str) -> Response:
+        article_unfavorite(article=article_find(slug=slug), user=request.user)
+        return _one(slug, request)

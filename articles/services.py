@@ -1,0 +1,234 @@
+"""Writes to articles, their tag links and favorites. The only place that publishes article
+events; tag events are published through tags.services.
+"""
+
+import secrets
+import string
+from collections.abc import Iterator, Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.events import (
+    ArticleCreated,
+    ArticleDeleted,
+    ArticleFavorited,
+    ArticleUnfavorited,
+    ArticleUpdated,
+)
+from articles.models import Article, ArticleTag, Favorite
+from conduit.errors import Forbidden, Invalid
+from events import bus
+from tags.models import Tag
+from tags.services import tag_names_clean, tags_get_or_create, tags_mark_removed, tags_mark_used
+from users.models import User
+
+# Path segments under /api/articles/ that a slug must never shadow.
+RESERVED_SLUGS = frozenset({"feed"})
+SLUG_BASE_MAX_LENGTH = 200
+SLUG_SUFFIX_ATTEMPTS = 8
+_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def slug_base(title: str) -> str:
+    """Lower-case, dashes, ASCII; "" when the title has no ASCII letter or digit."""
+    return slugify(title)[:SLUG_BASE_MAX_LENGTH].strip("-")
+
+
+def _slug_candidates(title: str) -> Iterator[str]:
+    base = slug_base(title)
+    if base and base not in RESERVED_SLUGS:
+        yield base
+    for _ in range(SLUG_SUFFIX_ATTEMPTS):
+        suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(6))
+        yield f"{base or 'article'}-{suffix}"
+
+
+def _save_with_unique_slug(article: Article, **save_kwargs: object) -> None:
+    """Save under the first free slug for the article's title. The unique index decides, not
+    a check-then-save, so concurrent saves of one title each end up with their own slug."""
+    for slug in _slug_candidates(article.title):
+        article.slug = slug
+        try:
+            with transaction.atomic():
+                article.save(**save_kwargs)
+            return
+        except IntegrityError:
+            if not Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
+                raise  # some other constraint failed
+    raise IntegrityError(f"No free slug for {article.title!r} after {SLUG_SUFFIX_ATTEMPTS} tries.")
+
+
+def _required(field: str, value: str) -> str:
+    if not value.strip():
+        raise Invalid(field, "can't be blank")
+    return value
+
+
+def _ensure_author(article: Article, user: User) -> None:
+    if article.author_id != user.pk:
+        raise Forbidden("article")
+
+
+def _link_tags(article: Article, tags: Sequence[Tag]) -> None:
+    ArticleTag.objects.bulk_create(
+        ArticleTag(article=article, tag=tag, position=position) for position, tag in enumerate(tags)
+    )
+
+
+def _tag_names(article: Article) -> list[str]:
+    return list(
+        ArticleTag.objects.filter(article=article)
+        .order_by("position", "id")
+        .values_list("tag__name", flat=True)
+    )
+
+
+@transaction.atomic
+def article_create(
+    *,
+    author: User,
+    title: str,
+    description: str,
+    body: str,
+    tag_list: Sequence[str] = (),
+) -> Article:
+    names = tag_names_clean(tag_list)
+    now = timezone.now()
+    article = Article(
+        author=author,
+        title=_required("title", title),
+        description=_required("description", description),
+        body=_required("body", body),
+        created_at=now,
+        updated_at=now,
+    )
+    _save_with_unique_slug(article)
+    _link_tags(article, tags_get_or_create(names=names))
+    bus.publish(
+        ArticleCreated(
+            article_id=article.pk,
+            author_id=author.pk,
+            slug=article.slug,
+            title=article.title,
+            tag_names=tuple(names),
+        )
+    )
+    tags_mark_used(names=names, article_id=article.pk)
+    return article
+
+
+@transaction.atomic
+def article_update(
+    *,
+    article: Article,
+    user: User,
+    title: str | None = None,
+    description: str | None = None,
+    body: str | None = None,
+    tag_list: Sequence[str] | None = None,
+) -> Article:
+    """Change any of the given fields (None leaves one alone; `tag_list=[]` clears the tags).
+    A new title brings a new slug; `updated_at` moves on every call."""
+    _ensure_author(article, user)
+    # Lock the row: concurrent edits of one article run one after the other.
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    changed: list[str] = []
+    old_slug, old_title = article.slug, article.title
+    if title is not None and title != article.title:
+        article.title = _required("title", title)
+        changed.append("title")
+    for field, value in (("description", description), ("body", body)):
+        if value is not None and value != getattr(article, field):
+            setattr(article, field, _required(field, value))
+            changed.append(field)
+
+    article.updated_at = timezone.now()
+    update_fields = [*changed, "updated_at"]
+    if "title" in changed and slug_base(article.title) != slug_base(old_title):
+        _save_with_unique_slug(article, update_fields=[*update_fields, "slug"])
+        changed.insert(1, "slug")
+    else:
+        article.save(update_fields=update_fields)
+
+    added: list[str] = []
+    removed: list[str] = []
+    if tag_list is not None:
+        names = tag_names_clean(tag_list)
+        old_names = _tag_names(article)
+        if names != old_names:
+            ArticleTag.objects.filter(article=article).delete()
+            _link_tags(article, tags_get_or_create(names=names))
+            added = [name for name in names if name not in old_names]
+            removed = [name for name in old_names if name not in names]
+            changed.append("tag_list")
+
+    bus.publish(
+        ArticleUpdated(
+            article_id=article.pk,
+            author_id=article.author_id,
+            slug=article.slug,
+            old_slug=old_slug if article.slug != old_slug else None,
+            changed_fields=tuple(changed),
+        )
+    )
+    tags_mark_removed(names=removed, article_id=article.pk)
+    tags_mark_used(names=added, article_id=article.pk)
+    return article
+
+
+@transaction.atomic
+def article_delete(*, article: Article, user: User) -> None:
+    """Delete the article with its tag links, favorites and (through comments' receiver) its
+    comments."""
+    _ensure_author(article, user)
+    article_id, slug, title, author_id = article.pk, article.slug, article.title, article.author_id
+    names = _tag_names(article)
+    article.delete()
+    tags_mark_removed(names=names, article_id=article_id)
+    bus.publish(ArticleDeleted(article_id=article_id, author_id=author_id, slug=slug, title=title))
+
+
+def _current_favorites_count(article: Article) -> int:
+    return Article.objects.values_list("favorites_count", flat=True).get(pk=article.pk)
+
+
+@transaction.atomic
+def article_favorite(*, article: Article, user: User) -> Article:
+    """Make the article one of the user's favorites; a repeat changes nothing."""
+    try:
+        # The unique (user, article) index settles concurrent favorites: one row wins.
+        with transaction.atomic():
+            Favorite.objects.create(user=user, article=article)
+    except IntegrityError:
+        article.favorites_count = _current_favorites_count(article)
+        return article
+    Article.objects.filter(pk=article.pk).update(favorites_count=F("favorites_count") + 1)
+    article.favorites_count = _current_favorites_count(article)
+    bus.publish(
+        ArticleFavorited(
+            article_id=article.pk, user_id=user.pk, favorites_count=article.favorites_count
+        )
+    )
+    return article
+
+
+@transaction.atomic
+def article_unfavorite(*, article: Article, user: User) -> Article:
+    """Take the article out of the user's favorites; a repeat changes nothing."""
+    deleted, _ = Favorite.objects.filter(user=user, article=article).delete()
+    if deleted:
+        Article.objects.filter(pk=article.pk).update(
+            favorites_count=Greatest(F("favorites_count") - 1, 0)
+        )
+    article.favorites_count = _current_favorites_count(article)
+    if deleted:
+        bus.publish(
+            ArticleUnfavorited(
+                article_id=article.pk, user_id=user.pk, favorites_count=article.favorites_count
+            )
+        )
+    return article

@@ -1,0 +1,30 @@
+"""Facts about comments, published by comments.services."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from events.base import Event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleCommentAdded(Event):
+    """A user commented on an article."""
+
+    comment_id: int
+    article_id: int
+    author_id: int
+
+    aggregate_type: ClassVar[str] = "comment"
+    aggregate_id_field: ClassVar[str] = "comment_id"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentDeleted(Event):
+    """A comment was deleted, by its author or with its article."""
+
+    comment_id: int
+    article_id: int
+    author_id: int
+
+    aggregate_type: ClassVar[str] = "comment"
+    aggregate_id_field: ClassVar[str] = "comment_id"

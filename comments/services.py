@@ -1,0 +1,52 @@
+"""Writes to comments. The only place that publishes comment events."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article
+from comments.events import ArticleCommentAdded, CommentDeleted
+from comments.models import Comment
+from conduit.errors import Forbidden, Invalid
+from events import bus
+from users.models import User
+
+
+@transaction.atomic
+def comment_create(*, article: Article, author: User, body: str) -> Comment:
+    if not body.strip():
+        raise Invalid("body", "can't be blank")
+    now = timezone.now()
+    comment = Comment.objects.create(
+        article=article, author=author, body=body, created_at=now, updated_at=now
+    )
+    bus.publish(
+        ArticleCommentAdded(comment_id=comment.pk, article_id=article.pk, author_id=author.pk)
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, user: User) -> None:
+    """Only the comment's author may delete it."""
+    if comment.author_id != user.pk:
+        raise Forbidden("comment")
+    event = CommentDeleted(
+        comment_id=comment.pk, article_id=comment.article_id, author_id=comment.author_id
+    )
+    comment.delete()
+    bus.publish(event)
+
+
+@transaction.atomic
+def comments_delete_for_article(*, article_id: int) -> int:
+    """Delete an article's comments, announcing each; called while the article is deleted.
+    Returns how many were deleted."""
+    comments = list(
+        Comment.objects.filter(article_id=article_id).order_by("id").values_list("id", "author_id")
+    )
+    Comment.objects.filter(article_id=article_id).delete()
+    for comment_id, author_id in comments:
+        bus.publish(
+            CommentDeleted(comment_id=comment_id, article_id=article_id, author_id=author_id)
+        )
+    return len(comments)

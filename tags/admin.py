@@ -1,0 +1,35 @@
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from tags.models import Tag
+from tags.services import tags_delete_unused
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "articles_count", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = ["created_at"]
+    actions = ["delete_unused_tags"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(articles_count=Count("article_tags"))
+
+    @admin.display(ordering="articles_count", description="articles")
+    def articles_count(self, tag: Tag) -> int:
+        return tag.articles_count
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        # Deleting a tag in use would silently change articles' tagList: no bulk delete.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return False
+
+    @admin.action(description="Delete every unused tag (ignores the selection)")
+    def delete_unused_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
+        names = tags_delete_unused()
+        self.message_user(request, f"Deleted {len(names)} unused tags.", messages.SUCCESS)
