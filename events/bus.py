@@ -21,9 +21,10 @@ from django.dispatch import Signal
 
 from events import delivery, metrics
 from events.base import Event
-from events.context import EventContext, current_context, event_context
+from events.context import EventContext, current_context, enter_context, leave_context
 
 logger = logging.getLogger(__name__)
+_record_sample = metrics.record_sample
 
 Handler = Callable[[Any], Any]
 
@@ -43,13 +44,14 @@ class InlineReceiver:
         self.__qualname__ = path
 
     def __call__(self, signal: Signal, sender: type, event: Event, **kwargs: Any) -> Any:
+        # The hot path of dispatch: two clock reads and a deque append (events/metrics.py).
         start = perf_counter()
         try:
             result = self.handler(event)
         except Exception:
-            metrics.record_handler_run(self.path, "inline", False, perf_counter() - start)
+            _record_sample((self.path, "inline", False, perf_counter() - start))
             raise
-        metrics.record_handler_run(self.path, "inline", True, perf_counter() - start)
+        _record_sample((self.path, "inline", True, perf_counter() - start))
         return result
 
 
@@ -74,7 +76,7 @@ class EventBus:
     def signal_for(self, event_type: type[Event]) -> Signal:
         with self._lock:
             if event_type not in self._signals:
-                self._signals[event_type] = Signal()
+                self._signals[event_type] = Signal(use_caching=True)
             return self._signals[event_type]
 
     def subscribe(
@@ -122,9 +124,9 @@ class EventBus:
             if cls in self._signals
             for receiver in _receivers(self._signals[cls])
         ]
-        return {"inline": inline, "background": list(self._route(event_type).background)}
+        return {"inline": inline, "background": list(self.route_for(event_type).background)}
 
-    def _route(self, event_type: type[Event]) -> Route:
+    def route_for(self, event_type: type[Event]) -> Route:
         route = self._routes.get(event_type)
         if route is None:
             classes = _event_classes(event_type)
@@ -132,7 +134,7 @@ class EventBus:
                 signals=tuple(
                     self._signals[cls]
                     for cls in classes
-                    if cls in self._signals and self._signals[cls].has_listeners()
+                    if cls in self._signals and self._signals[cls].receivers
                 ),
                 background=tuple(
                     dict.fromkeys(path for cls in classes for path in self._background.get(cls, []))
@@ -144,7 +146,7 @@ class EventBus:
     # Publishing --------------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        route = self._route(type(event))
+        route = self.route_for(type(event))
         # One transaction for record and deliveries, without a savepoint inside the caller's.
         with transaction.atomic(savepoint=False):
             delivery.record_event(event)
@@ -166,15 +168,17 @@ class EventBus:
         """Send a committed event to its inline handlers, in the context it was published in.
         Nothing raised here reaches the publisher: `send_robust` logs a failure with its
         traceback; we count it and record it for `events_retry`."""
-        with event_context(
-            actor_id=published_in.actor_id,
-            request_id=published_in.request_id,
-            causation_id=event.event_id,
-        ):
+        metrics.ensure_flusher()
+        token = enter_context(
+            EventContext(published_in.actor_id, published_in.request_id, event.event_id)
+        )
+        try:
             for signal in signals:
                 for receiver, result in signal.send_robust(type(event), event=event):
                     if isinstance(result, Exception):
                         self._inline_handler_failed(event, receiver, result)
+        finally:
+            leave_context(token)
 
     def _inline_handler_failed(self, event: Event, receiver: Any, exc: Exception) -> None:
         path = getattr(receiver, "path", repr(receiver))

@@ -6,13 +6,13 @@ bus when it writes an EventRecord. A contextvar, so threads and asyncio tasks ea
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from contextvars import ContextVar, Token
+from typing import NamedTuple
 from uuid import UUID
 
 
-@dataclass(frozen=True, slots=True)
-class EventContext:
+class EventContext(NamedTuple):
+    # A NamedTuple: made on every dispatch, and cheaper to build than a frozen dataclass.
     actor_id: int | None = None
     request_id: str = ""
     causation_id: UUID | None = None
@@ -26,10 +26,19 @@ def current_context() -> EventContext:
     return _current.get()
 
 
+def enter_context(context: EventContext) -> Token[EventContext]:
+    """The fast path of `event_context` for the bus: set, then `leave_context(token)`."""
+    return _current.set(context)
+
+
+def leave_context(token: Token[EventContext]) -> None:
+    _current.reset(token)
+
+
 @contextmanager
 def event_context(**changes: object) -> Iterator[EventContext]:
     """Run a block with some context fields replaced; the previous context comes back after."""
-    context = replace(_current.get(), **changes)
+    context = _current.get()._replace(**changes)
     token = _current.set(context)
     try:
         yield context
@@ -39,4 +48,4 @@ def event_context(**changes: object) -> Iterator[EventContext]:
 
 def bind_actor(actor_id: int | None) -> None:
     """Record the authenticated user for the rest of the current request."""
-    _current.set(replace(_current.get(), actor_id=actor_id))
+    _current.set(_current.get()._replace(actor_id=actor_id))

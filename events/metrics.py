@@ -46,12 +46,20 @@ DELIVERIES_DEAD = Counter(
 FLUSH_INTERVAL_SECONDS = 1.0
 _samples: deque[tuple[str, str, bool, float]] = deque(maxlen=100_000)
 _flush_lock = threading.Lock()
-_flusher_pid: int | None = None
+_flusher_started = False
+
+# The hot path appends straight to the buffer: `record_sample((handler, mode, ok, seconds))`.
+record_sample = _samples.append
 
 
 def record_handler_run(handler: str, mode: str, ok: bool, seconds: float) -> None:
-    _samples.append((handler, mode, ok, seconds))
-    if _flusher_pid != os.getpid():
+    record_sample((handler, mode, ok, seconds))
+    ensure_flusher()
+
+
+def ensure_flusher() -> None:
+    """Start this process's flusher thread once (again in a forked child)."""
+    if not _flusher_started:
         _start_flusher()
 
 
@@ -72,14 +80,22 @@ def flush() -> None:
 
 
 def _start_flusher() -> None:
-    # One flusher per process; a forked gunicorn worker starts its own.
-    global _flusher_pid
+    global _flusher_started
     with _flush_lock:
-        if _flusher_pid == os.getpid():
+        if _flusher_started:
             return
-        _flusher_pid = os.getpid()
+        _flusher_started = True
     thread = threading.Thread(target=_flush_forever, name="event-metrics-flusher", daemon=True)
     thread.start()
+
+
+def _forget_flusher() -> None:
+    global _flusher_started
+    _flusher_started = False
+
+
+# A forked gunicorn worker inherits the flag but not the thread.
+os.register_at_fork(after_in_child=_forget_flusher)
 
 
 def _flush_forever() -> None:
