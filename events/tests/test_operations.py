@@ -34,9 +34,9 @@ def test_metrics_count_published_events_and_handler_runs(fresh_bus, committed, s
 
     after = _scrape(settings)
     published = 'conduit_events_published_total{type="tests.SampleHappened"}'
-    ok = 'conduit_event_handler_runs_total{handler="events.tests.support.remember",mode="inline",outcome="ok"}'
-    error = 'conduit_event_handler_runs_total{handler="events.tests.support.explode",mode="inline",outcome="error"}'
-    background = 'conduit_event_handler_runs_total{handler="events.tests.support.flaky_follow_up",mode="background",outcome="ok"}'
+    ok = _runs("remember", "inline", "ok")
+    error = _runs("explode", "inline", "error")
+    background = _runs("flaky_follow_up", "background", "ok")
     for sample in (published, ok, error, background):
         assert after.get(sample, 0) - before.get(sample, 0) == 1, sample
     assert (
@@ -44,6 +44,13 @@ def test_metrics_count_published_events_and_handler_runs(fresh_bus, committed, s
         in after
     )
     assert after['conduit_event_deliveries{state="dead"}'] == 1  # explode's failed inline run
+
+
+def _runs(handler: str, mode: str, outcome: str) -> str:
+    return (
+        "conduit_event_handler_runs_total{"
+        f'handler="events.tests.support.{handler}",mode="{mode}",outcome="{outcome}"}}'
+    )
 
 
 def _scrape(settings) -> dict[str, float]:
@@ -144,9 +151,8 @@ def test_the_committed_event_catalog_is_up_to_date():
     call_command("events_catalog", "--format", "md", stdout=out)
 
     committed = Path(settings.BASE_DIR, "docs", "events.md").read_text()
-    assert out.getvalue() == committed, (
-        "docs/events.md is stale: run `python manage.py events_catalog --format md > docs/events.md`"
-    )
+    regenerate = "python manage.py events_catalog --format md > docs/events.md"
+    assert out.getvalue() == committed, f"docs/events.md is stale: run `{regenerate}`"
 
 
 def test_the_json_catalog_lists_fields_and_subscribers():
