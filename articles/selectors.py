@@ -6,6 +6,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet,
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import NotFound
 from users.models import Follow, User
+from users.selectors import following_expression
 
 
 def _tag_links() -> Prefetch:
@@ -21,12 +22,10 @@ def _for_viewer(articles: QuerySet[Article], viewer: User | None) -> QuerySet[Ar
     """Add `favorited` and `author_following` (False for anonymous viewers), the author and the
     tags."""
     if viewer is None:
-        favorited = author_following = Value(False, output_field=BooleanField())
+        favorited = Value(False, output_field=BooleanField())
     else:
         favorited = Exists(Favorite.objects.filter(article=OuterRef("pk"), user=viewer))
-        author_following = Exists(
-            Follow.objects.filter(follower=viewer, followed=OuterRef("author_id"))
-        )
+    author_following = following_expression(viewer, user_ref="author_id")
     return (
         articles.select_related("author")
         .annotate(favorited=favorited, author_following=author_following)

@@ -1,23 +1,20 @@
 """Reads of comments."""
 
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
+from django.db.models import QuerySet
 
 from articles.models import Article
 from comments.models import Comment
 from conduit.errors import NotFound
-from users.models import Follow, User
+from users.models import User
+from users.selectors import following_expression
 
 
 def comment_list(*, article: Article, viewer: User | None) -> QuerySet[Comment]:
     """The article's comments newest first, authors selected, `author_following` annotated."""
-    if viewer is None:
-        following = Value(False, output_field=BooleanField())
-    else:
-        following = Exists(Follow.objects.filter(follower=viewer, followed=OuterRef("author_id")))
     return (
         Comment.objects.filter(article=article)
         .select_related("author")
-        .annotate(author_following=following)
+        .annotate(author_following=following_expression(viewer, user_ref="author_id"))
         .order_by("-created_at", "-id")
     )
 

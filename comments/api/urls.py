@@ -1,7 +1,7 @@
 from django.urls import path
 
-from articles.api.routing import by_method
 from comments.api import views
+from users.api.routing import by_method
 
 urlpatterns = [
     path(

@@ -1,0 +1,132 @@
+"""`manage.py seed_demo [--if-empty]`: a small demo data set, written through the services."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from articles.services import article_create, article_favorite
+from comments.services import comment_create
+from users.models import User
+from users.services import user_follow, user_register, user_update
+
+DEMO_PASSWORD = "conduit-demo-2026"
+API_URL = "http://127.0.0.1:8000/api"
+
+USERS = [
+    ("alice", "Writes about Django and databases."),
+    ("bob", "Frontend, CSS and accessibility."),
+    ("charlie", "Ops, queues and on-call stories."),
+    ("dana", None),
+]
+# (author, title, description, body, tags)
+ARTICLES = [
+    (
+        "alice",
+        "Why we keep the audit trail in the database",
+        "One transaction for the change and its record",
+        "Writing the event in the same transaction as the change means a rollback "
+        "leaves nothing behind, and a commit leaves both.",
+        ["django", "events", "databases"],
+    ),
+    (
+        "alice",
+        "Slugs that survive concurrency",
+        "Let the unique index decide",
+        "Check-then-save races. Insert, catch the IntegrityError in a savepoint, retry.",
+        ["django", "databases"],
+    ),
+    (
+        "bob",
+        "Accessible forms in ten minutes",
+        "Labels, errors and focus",
+        "Every input needs a label; every error needs to be announced.",
+        ["frontend", "accessibility"],
+    ),
+    (
+        "charlie",
+        "Running a database-backed task queue",
+        "SKIP LOCKED is all you need (for a while)",
+        "A worker claims tasks with SELECT ... FOR UPDATE SKIP LOCKED and retries with backoff.",
+        ["ops", "databases", "events"],
+    ),
+    (
+        "dana",
+        "Hello, Conduit",
+        "My first post",
+        "Just saying hello.",
+        [],
+    ),
+]
+FOLLOWS = [("bob", "alice"), ("charlie", "alice"), ("alice", "charlie"), ("dana", "bob")]
+FAVORITES = [
+    ("bob", 0),
+    ("charlie", 0),
+    ("dana", 0),
+    ("alice", 3),
+    ("bob", 3),
+    ("alice", 2),
+]
+COMMENTS = [
+    ("bob", 0, "This finally made the outbox pattern click for me."),
+    ("charlie", 0, "We do the same in production; the worker never misses an event."),
+    ("alice", 3, "How many workers do you run?"),
+    ("charlie", 3, "Two per host, and we have never needed more."),
+]
+
+
+def seed_demo() -> dict[str, int]:
+    """Create the demo users, follows, articles, favorites and comments; returns counts."""
+    with transaction.atomic():
+        users = {
+            name: user_register(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD)
+            for name, _ in USERS
+        }
+        for name, bio in USERS:
+            if bio:
+                user_update(user=users[name], bio=bio)
+        for follower, followed in FOLLOWS:
+            user_follow(follower=users[follower], followed=users[followed])
+        articles = [
+            article_create(
+                author=users[author],
+                title=title,
+                description=description,
+                body=body,
+                tag_list=tags,
+            )
+            for author, title, description, body, tags in ARTICLES
+        ]
+        for name, index in FAVORITES:
+            article_favorite(article=articles[index], user=users[name])
+        for name, index, body in COMMENTS:
+            comment_create(article=articles[index], author=users[name], body=body)
+    return {
+        "users": len(users),
+        "follows": len(FOLLOWS),
+        "articles": len(articles),
+        "favorites": len(FAVORITES),
+        "comments": len(COMMENTS),
+    }
+
+
+class Command(BaseCommand):
+    help = "Create a small demo data set (users, follows, articles, tags, favorites, comments)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when any user exists (safe to run on every start).",
+        )
+
+    def handle(self, *args: object, if_empty: bool = False, **options: object) -> None:
+        if User.objects.exists():
+            if if_empty:
+                self.stdout.write("Users exist already; nothing seeded.")
+                return
+            if User.objects.filter(username__in=[name for name, _ in USERS]).exists():
+                raise CommandError("The demo users exist already; run with --if-empty to skip.")
+        counts = seed_demo()
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Seeded {summary}."))
+        self.stdout.write(f"API: {API_URL}")
+        self.stdout.write(f"Demo login: alice@example.com / {DEMO_PASSWORD}")
