@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from users.models import Follow, User
 from users.services import user_register, user_unfollow, user_update
-from users.validators import is_valid_username, normalize_email
+from users.validators import is_valid_username, normalize_email, normalize_username
 
 # Changed through user_update (which publishes UserProfileUpdated), not by the admin's save.
 PROFILE_FIELDS = ("email", "username", "bio", "image")
@@ -22,7 +22,7 @@ class _ProfileFieldsMixin:
     """The service's rules, as form errors instead of exceptions."""
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
+        username = normalize_username(self.cleaned_data["username"])
         if not is_valid_username(username):
             raise forms.ValidationError("Letters, digits, '.', '_' and '-' only.")
         return username

@@ -15,7 +15,12 @@ from users.events import (
     UserUnfollowed,
 )
 from users.models import Follow, User
-from users.validators import is_valid_email, is_valid_username, normalize_email
+from users.validators import (
+    is_valid_email,
+    is_valid_username,
+    normalize_email,
+    normalize_username,
+)
 
 
 class Unset:
@@ -152,7 +157,7 @@ def _require(value: object, field: str) -> None:
 
 def _clean_username(username: object) -> str:
     _require(username, "username")
-    username = str(username).strip()
+    username = normalize_username(str(username))
     if not is_valid_username(username):
         raise Invalid("username", "is invalid")
     return username

@@ -1,6 +1,7 @@
 """The rules a username and an email must follow, shared by the API, the services and admin."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -10,6 +11,11 @@ EMAIL_MAX_LENGTH = 254
 # Letters, digits, ".", "_" and "-": safe in a URL path segment. A name of dots only would
 # read as "." or ".." in /api/profiles/<username>, which clients normalise away.
 USERNAME_PATTERN = re.compile(r"^(?!\.+\Z)[\w.-]+\Z")
+
+
+def normalize_username(username: str) -> str:
+    # NFKC folds compatibility look-alikes (full-width letters, ligatures) into plain ones.
+    return unicodedata.normalize("NFKC", username.strip())
 
 
 def normalize_email(email: str) -> str:

@@ -162,6 +162,18 @@ def test_bob_cannot_register_with_alices_username(api_client, alice, mock_event_
 
 
 @pytest.mark.django_db
+def test_bob_cannot_register_alices_username_in_full_width_letters(api_client, alice):
+    response = register(
+        api_client,
+        username="\uff41\uff4c\uff49\uff43\uff45",  # full-width "alice"
+        email="bob@example.com",
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {"errors": {"username": ["has already been taken"]}}
+
+
+@pytest.mark.django_db
 def test_bob_cannot_register_with_alices_email(api_client, alice, mock_event_bus):
     response = register(api_client, username="bob", email="alice@example.com")
 
