@@ -15,6 +15,13 @@ def _deliver_background_events_on_commit(settings):
     settings.EVENTS_DELIVER_ON_COMMIT = True
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for a suite that hashes a password
+    # for every persona.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
