@@ -1,4 +1,5 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
@@ -28,7 +29,6 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["slug", "author", "favorites_count", "created_at", "updated_at"]
     inlines = [ArticleTagInline]
-    actions = ["delete_articles"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).annotate(tags_count=Count("article_tags"))
@@ -37,23 +37,16 @@ class ArticleAdmin(admin.ModelAdmin):
     def tags_count(self, article: Article) -> int:
         return article.tags_count
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        # Django's bulk delete would skip article_delete and its events.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
+    # The admin acts on the author's behalf; Django's delete permission guards the admin.
+    # Both the delete button and the "delete selected" action go through article_delete,
+    # so the events fire (a bulk queryset.delete() would skip them).
     def delete_model(self, request: HttpRequest, obj: Article) -> None:
-        # The admin acts on the author's behalf; Django's delete permission guards the admin.
         article_delete(article=obj, user=obj.author)
 
-    @admin.action(description="Delete selected articles (with their comments and favorites)")
-    def delete_articles(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = 0
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset.select_related("author"):
             article_delete(article=article, user=article.author)
-            count += 1
-        self.message_user(request, f"Deleted {count} articles.", messages.SUCCESS)
 
 
 @admin.register(Favorite)

@@ -1,4 +1,5 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -12,7 +13,6 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["article", "author"]
     search_fields = ["body", "author__username", "article__slug"]
     readonly_fields = ["article", "author", "created_at", "updated_at"]
-    actions = ["delete_comments"]
 
     @admin.display(description="body")
     def short_body(self, comment: Comment) -> str:
@@ -21,20 +21,13 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        # Django's bulk delete would skip comment_delete and its events.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
+    # The admin acts on the author's behalf; Django's delete permission guards the admin.
+    # Both the delete button and the "delete selected" action go through comment_delete,
+    # so the events fire (a bulk queryset.delete() would skip them).
     def delete_model(self, request: HttpRequest, obj: Comment) -> None:
-        # The admin acts on the author's behalf; Django's delete permission guards the admin.
         comment_delete(comment=obj, user=obj.author)
 
-    @admin.action(description="Delete selected comments")
-    def delete_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        count = 0
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         for comment in queryset.select_related("author"):
             comment_delete(comment=comment, user=comment.author)
-            count += 1
-        self.message_user(request, f"Deleted {count} comments.", messages.SUCCESS)

@@ -20,12 +20,8 @@ class TagAdmin(admin.ModelAdmin):
     def articles_count(self, tag: Tag) -> int:
         return tag.articles_count
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        # Deleting a tag in use would silently change articles' tagList: no bulk delete.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
+    # Deleting a tag in use would silently change articles' tagList (and publish nothing):
+    # no delete button, no "delete selected"; unused tags go through tags_delete_unused.
     def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
         return False
 

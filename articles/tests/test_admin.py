@@ -1,0 +1,102 @@
+"""The admin deletes through the services, so events still fire."""
+
+import pytest
+from django.test import Client
+
+from articles.events import ArticleDeleted
+from articles.models import Article
+from articles.tests.factories import ArticleFactory
+from comments.events import CommentDeleted
+from comments.models import Comment
+from comments.tests.factories import CommentFactory
+from tags.events import TagRemoved
+from tags.models import Tag
+from tags.tests.factories import TagFactory
+from users.models import User
+
+
+@pytest.fixture
+def admin_client_for_staff(db) -> Client:
+    admin = User.objects.create_superuser("root@example.com", "root", "pw")
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.django_db
+def test_the_article_changelist_renders(admin_client_for_staff):
+    ArticleFactory(tag_list=["a"])
+
+    response = admin_client_for_staff.get("/admin/articles/article/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_deleting_articles_in_the_admin_publishes_article_deleted(
+    admin_client_for_staff, mock_event_bus
+):
+    article = ArticleFactory()
+    CommentFactory(article=article)
+
+    response = admin_client_for_staff.post(
+        "/admin/articles/article/",
+        {"action": "delete_selected", "_selected_action": [article.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Article.objects.exists()
+    mock_event_bus.assert_event_published(ArticleDeleted, article_id=article.pk)
+    assert len(mock_event_bus.events_of(CommentDeleted)) == 1
+
+
+@pytest.mark.django_db
+def test_deleting_comments_in_the_admin_publishes_comment_deleted(
+    admin_client_for_staff, mock_event_bus
+):
+    comment = CommentFactory()
+
+    response = admin_client_for_staff.post(
+        "/admin/comments/comment/",
+        {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Comment.objects.exists()
+    mock_event_bus.assert_event_published(CommentDeleted, comment_id=comment.pk)
+
+
+@pytest.mark.django_db
+def test_the_article_delete_button_publishes_article_deleted(
+    admin_client_for_staff, mock_event_bus
+):
+    article = ArticleFactory()
+
+    response = admin_client_for_staff.post(
+        f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    mock_event_bus.assert_event_published(ArticleDeleted, article_id=article.pk)
+
+
+@pytest.mark.django_db
+def test_deleting_unused_tags_from_the_admin(admin_client_for_staff, mock_event_bus):
+    ArticleFactory(tag_list=["used"])
+    unused = TagFactory(name="unused")
+
+    response = admin_client_for_staff.post(
+        "/admin/tags/tag/", {"action": "delete_unused_tags", "_selected_action": [unused.pk]}
+    )
+
+    assert response.status_code == 302
+    assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
+    mock_event_bus.assert_event_published(TagRemoved, name="unused", article_id=None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/comments/comment/", "/admin/tags/tag/"])
+def test_the_other_changelists_render(admin_client_for_staff, path):
+    CommentFactory(article=ArticleFactory(tag_list=["a"]))
+
+    assert admin_client_for_staff.get(path).status_code == 200

@@ -1,0 +1,97 @@
+"""GET /api/tags and tags.services."""
+
+import pytest
+
+from articles.tests.factories import ArticleFactory
+from tags.events import TagCreated, TagRemoved
+from tags.models import Tag
+from tags.services import tags_delete_unused, tags_get_or_create
+from tags.tests.factories import TagFactory
+
+
+@pytest.mark.django_db
+def test_no_tags_in_use_gives_an_empty_list(api_client):
+    TagFactory(name="orphan")
+
+    assert api_client.get("/api/tags").json() == {"tags": []}
+
+
+@pytest.mark.django_db
+def test_tags_are_listed_most_used_first_then_by_name(api_client):
+    ArticleFactory(tag_list=["python", "django", "zeta"])
+    ArticleFactory(tag_list=["django", "alpha"])
+    ArticleFactory(tag_list=["django", "python"])
+    TagFactory(name="unused")
+
+    response = api_client.get("/api/tags")
+
+    assert response.status_code == 200
+    assert response.json() == {"tags": ["django", "python", "alpha", "zeta"]}
+
+
+@pytest.mark.django_db
+def test_every_tag_in_use_is_listed_not_just_a_top_n(api_client):
+    for index in range(30):
+        ArticleFactory(tag_list=[f"tag-{index:02}"])
+
+    assert len(api_client.get("/api/tags").json()["tags"]) == 30
+
+
+@pytest.mark.django_db
+def test_a_tag_dropped_from_its_only_article_leaves_the_list(alice, client_for, api_client):
+    article = ArticleFactory(author=alice, tag_list=["gone", "kept"])
+
+    client_for(alice).put(
+        f"/api/articles/{article.slug}", {"article": {"tagList": ["kept"]}}, format="json"
+    )
+
+    assert api_client.get("/api/tags").json() == {"tags": ["kept"]}
+
+
+@pytest.mark.django_db
+def test_the_tag_list_costs_one_query(api_client, django_assert_num_queries):
+    ArticleFactory(tag_list=["a", "b"])
+
+    with django_assert_num_queries(1):
+        api_client.get("/api/tags")
+
+
+@pytest.mark.django_db
+def test_tags_get_or_create_creates_only_new_names_and_announces_them(mock_event_bus):
+    TagFactory(name="old")
+
+    tags = tags_get_or_create(names=["new", "old", "new"])
+
+    assert [tag.name for tag in tags] == ["new", "old"]
+    assert Tag.objects.count() == 2
+    assert mock_event_bus.events_of(TagCreated) == [
+        TagCreated(
+            event_id=mock_event_bus.published[0].event_id,
+            occurred_at=mock_event_bus.published[0].occurred_at,
+            name="new",
+        )
+    ]
+
+
+@pytest.mark.django_db
+def test_a_tag_created_concurrently_is_fetched_not_duplicated(mock_event_bus, monkeypatch):
+    # As if another request inserted "race" between our read and our insert.
+    TagFactory(name="race")
+    monkeypatch.setattr(Tag.objects, "filter", lambda **kwargs: Tag.objects.none())
+
+    tags = tags_get_or_create(names=["race"])
+
+    assert tags[0].name == "race"
+    assert Tag.objects.count() == 1
+    mock_event_bus.assert_nothing_published()
+
+
+@pytest.mark.django_db
+def test_deleting_unused_tags_keeps_tags_in_use_and_announces_the_rest(mock_event_bus):
+    ArticleFactory(tag_list=["used"])
+    TagFactory(name="unused")
+
+    assert tags_delete_unused() == ["unused"]
+
+    assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
+    mock_event_bus.assert_event_published(TagRemoved, name="unused", article_id=None)
