@@ -20,7 +20,7 @@ from articles.events import (
     ArticleUpdated,
 )
 from articles.models import Article, ArticleTag, Favorite
-from conduit.errors import Forbidden, Invalid
+from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from tags.models import Tag
 from tags.services import tag_names_clean, tags_get_or_create, tags_mark_removed, tags_mark_used
@@ -193,7 +193,10 @@ def article_delete(*, article: Article, user: User) -> None:
 
 
 def _current_favorites_count(article: Article) -> int:
-    return Article.objects.values_list("favorites_count", flat=True).get(pk=article.pk)
+    count = Article.objects.filter(pk=article.pk).values_list("favorites_count", flat=True).first()
+    if count is None:  # deleted by a concurrent request
+        raise NotFound("article")
+    return count
 
 
 @transaction.atomic
