@@ -150,6 +150,9 @@ EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
+# GET /api/_bench/floor, the benchmark's constant page (conduit/floor.py); bench/run.sh only.
+BENCH_FLOOR_ENABLED = env.bool("BENCH_FLOOR_ENABLED", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/", include("articles.api.urls")),
     path("api/", include("comments.api.urls")),
     path("api/", include("tags.api.urls")),
+    path("api/_bench/", include("conduit.floor")),  # empty unless BENCH_FLOOR_ENABLED
 ]

@@ -1,0 +1,123 @@
+"""seed_bench builds a consistent data set; the benchmark's floor is routed only when enabled."""
+
+import importlib
+import io
+import json
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.test import Client
+from django.urls import clear_url_caches
+
+from articles.models import Article, ArticleTag, Favorite
+from comments.models import Comment
+from events.models import EventRecord
+from tags.models import Tag
+from users.models import Follow, User
+
+SMALL = {"users": 12, "articles": 40, "comments": 30, "favorites": 60, "follows": 3, "tags": 8}
+
+
+def seed(**options: object) -> None:
+    call_command("seed_bench", **(SMALL | options), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_seed_bench_writes_the_requested_numbers_of_rows():
+    seed()
+    assert User.objects.count() == 12
+    assert Article.objects.count() == 40
+    assert Comment.objects.count() == 30
+    assert Favorite.objects.count() == 60
+    assert Follow.objects.count() == 12 * 3
+    assert Tag.objects.count() == 8
+    assert User.objects.filter(email="bench0@example.com").get().check_password("password")
+
+
+@pytest.mark.django_db
+def test_favorites_count_equals_the_favorite_rows():
+    seed()
+    for article in Article.objects.annotate(rows=Count("favorites")):
+        assert article.favorites_count == article.rows
+
+
+@pytest.mark.django_db
+def test_follows_are_unique_and_never_self_follows():
+    seed(follows=11)  # everyone follows everyone else
+    pairs = list(Follow.objects.values_list("follower_id", "followed_id"))
+    assert len(pairs) == len(set(pairs)) == 12 * 11
+    assert all(follower != followed for follower, followed in pairs)
+
+
+@pytest.mark.django_db
+def test_slugs_are_unique_and_articles_have_one_to_three_tags():
+    seed()
+    assert Article.objects.values("slug").distinct().count() == 40
+    tags_per_article = Counter(ArticleTag.objects.values_list("article_id", flat=True))
+    assert set(tags_per_article) == set(Article.objects.values_list("id", flat=True))
+    assert all(1 <= n <= 3 for n in tags_per_article.values())
+
+
+@pytest.mark.django_db(transaction=True)  # --flush truncates, which a test transaction forbids
+def test_seed_bench_is_deterministic_and_publishes_no_events():
+    seed()
+    first = list(Article.objects.order_by("id").values_list("slug", "favorites_count"))
+    seed(flush=True)
+    assert list(Article.objects.order_by("id").values_list("slug", "favorites_count")) == first
+    assert not EventRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_bench_refuses_a_non_empty_database_unless_forced():
+    seed()
+    with pytest.raises(CommandError, match="not empty"):
+        seed()
+    seed(if_empty=True)
+    assert Article.objects.count() == 40
+    seed(force=True)
+    assert Article.objects.count() == 80
+    assert Tag.objects.count() == 8  # the tag names are reused
+    assert User.objects.filter(email="bench12@example.com").exists()
+
+
+@pytest.fixture
+def floor_routes(settings):
+    """Reloads the URLconf under a given BENCH_FLOOR_ENABLED, and restores it afterwards."""
+
+    def load(enabled: bool) -> None:
+        settings.BENCH_FLOOR_ENABLED = enabled
+        importlib.reload(importlib.import_module("conduit.floor"))
+        importlib.reload(importlib.import_module("conduit.urls"))
+        clear_url_caches()
+
+    yield load
+    settings.BENCH_FLOOR_ENABLED = False
+    load(False)
+
+
+@pytest.mark.django_db
+def test_the_floor_answers_a_constant_list_page_when_enabled(
+    floor_routes, django_assert_num_queries
+):
+    floor_routes(True)
+    with django_assert_num_queries(0):
+        response = Client().get("/api/_bench/floor")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    page = json.loads(response.content)
+    assert len(page["articles"]) == 20
+    assert page["articlesCount"] == 2000
+    assert set(page["articles"][0]) == {
+        "slug", "title", "description", "tagList", "createdAt", "updatedAt", "favorited",
+        "favoritesCount", "author",
+    }  # fmt: skip
+    assert json.loads(Client().get("/api/_bench/floor?render=1").content) == page
+
+
+@pytest.mark.django_db
+def test_the_floor_is_not_routed_when_disabled(floor_routes):
+    floor_routes(False)
+    assert Client().get("/api/_bench/floor").status_code == 404
