@@ -1,10 +1,14 @@
 """API conventions shared by every app: timestamps, paging, envelopes."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from conduit.errors import Invalid
 
@@ -52,3 +56,24 @@ def unwrap(request: Request, name: str) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get(name), dict):
         raise Invalid("body", f'must be a JSON object wrapped in "{name}"')
     return body[name]
+
+
+def by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
+    """One URL, several operations: `by_method(get=UserGetApi, put=UserUpdateApi)` sends each
+    HTTP method to its own single-operation view (HEAD and OPTIONS go to the GET view, or the
+    first one), and answers any other method with a JSON 405 and an `Allow` header."""
+    handlers = {method.upper(): view.as_view() for method, view in views.items()}
+    if "GET" in handlers:
+        handlers.setdefault("HEAD", handlers["GET"])
+    handlers.setdefault("OPTIONS", handlers.get("GET") or next(iter(handlers.values())))
+    allowed = ", ".join(handlers)
+
+    def dispatch(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        handler = handlers.get(request.method or "")
+        if handler is None:
+            response = JsonResponse({"errors": {"body": ["method not allowed"]}}, status=405)
+            response["Allow"] = allowed
+            return response
+        return handler(request, *args, **kwargs)
+
+    return csrf_exempt(dispatch)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from articles.api import views
-from users.api.routing import by_method
+from conduit.api import by_method
 
 urlpatterns = [
     path(

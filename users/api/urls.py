@@ -1,7 +1,7 @@
 from django.urls import path
 
+from conduit.api import by_method
 from users.api import views
-from users.api.routing import by_method
 
 urlpatterns = [
     path("users", views.UserRegisterApi.as_view(), name="user-register"),

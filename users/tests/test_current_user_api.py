@@ -238,4 +238,4 @@ def test_the_current_user_endpoint_refuses_other_methods(client_for, alice):
 
     assert response.status_code == 405
     assert "errors" in response.json()
-    assert response["Allow"] == "GET, PUT, OPTIONS"
+    assert response["Allow"] == "GET, PUT, HEAD, OPTIONS"
