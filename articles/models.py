@@ -36,13 +36,20 @@ class ArticleTag(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_tags")
     position = models.PositiveSmallIntegerField(default=0)
+    # A copy of the article's (immutable) created_at, so that "newest articles with tag X"
+    # is one index range scan that stops after a page, however many articles carry X.
+    article_created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["article", "tag"], name="articletag_once"),
         ]
-        indexes = [models.Index(fields=["tag", "article"], name="articletag_tag")]
+        indexes = [
+            models.Index(
+                fields=["tag", "-article_created_at", "-article"], name="articletag_tag_newest"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.tag_id} on {self.article_id}"
@@ -63,3 +70,36 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} favors {self.article_id}"
+
+
+class AuthorStats(models.Model):
+    """Per user: articles written and articles favorited, so that `articlesCount` of the
+    author, favorited-by and feed lists is read, not counted. Kept by articles.services."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="article_stats",
+    )
+    articles_count = models.PositiveIntegerField(default=0)
+    favorites_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "author stats"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.articles_count} articles, {self.favorites_count} favorites"
+
+
+class ArticleTotal(models.Model):
+    """The number of articles, spread over a few rows so that concurrent creates do not
+    queue on one row lock; the total is their sum. Kept by articles.services."""
+
+    SHARDS = 8
+
+    shard = models.PositiveSmallIntegerField(primary_key=True)
+    articles_count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"shard {self.shard}: {self.articles_count}"

@@ -1,10 +1,12 @@
 """Reads of articles: querysets annotated with everything an API response needs, so that a
 page of articles costs the same few queries whatever its size."""
 
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Sum, Value
 
-from articles.models import Article, ArticleTag, Favorite
+from articles.models import Article, ArticleTag, ArticleTotal, AuthorStats, Favorite
+from conduit.api import Page
 from conduit.errors import NotFound
+from tags.models import Tag
 from users.models import Follow, User
 from users.selectors import following_expression
 
@@ -13,9 +15,25 @@ def _tag_links() -> Prefetch:
     """`article.tag_links`: the article's ArticleTags with their Tag, in the author's order."""
     return Prefetch(
         "article_tags",
-        queryset=ArticleTag.objects.select_related("tag").order_by("position", "id"),
+        queryset=ArticleTag.objects.select_related("tag")
+        .only("article_id", "position", "tag__name")
+        .order_by("position", "id"),
         to_attr="tag_links",
     )
+
+
+# What a response reads of an article and its author (never the password hash).
+_AUTHOR_FIELDS = ("author__username", "author__bio", "author__image")
+_LIST_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "created_at",
+    "updated_at",
+    "favorites_count",
+    "author_id",
+    *_AUTHOR_FIELDS,
+)
 
 
 def _for_viewer(articles: QuerySet[Article], viewer: User | None) -> QuerySet[Article]:
@@ -33,37 +51,83 @@ def _for_viewer(articles: QuerySet[Article], viewer: User | None) -> QuerySet[Ar
     )
 
 
-def article_list(
+def article_page(
     *,
     viewer: User | None,
+    page: Page,
     tag: str | None = None,
     author: str | None = None,
     favorited: str | None = None,
-) -> QuerySet[Article]:
-    """Articles newest first, narrowed by a tag name, an author's username and the username of
-    someone who favorited them; the filters combine. Without `body` (list items omit it)."""
-    articles = Article.objects.defer("body")
-    # Each join matches at most one row per article (unique tag name, unique username and
-    # unique (article, tag) / (user, article) pairs), so no DISTINCT is needed.
-    if tag:
-        articles = articles.filter(article_tags__tag__name=tag)
-    if author:
-        articles = articles.filter(author__username=author)
-    if favorited:
-        articles = articles.filter(favorites__user__username=favorited)
-    return _for_viewer(articles.order_by("-created_at", "-id"), viewer)
+) -> tuple[list[Article], int]:
+    """A page of articles newest first, without `body`, narrowed by a tag name, an author's
+    username and the username of someone who favorited them (the filters combine), and the
+    total that match. One filter or none reads the total from a counter; a combination
+    counts (each filter already narrows the rows to one tag, author or reader)."""
+    articles = Article.objects.all()
+    ordering: tuple[str, ...] = ("-created_at", "-id")
+    count: int | None = None
+    if tag and not (author or favorited):
+        found = Tag.objects.filter(name=tag).values_list("pk", "articles_count").first()
+        if found is None:
+            return [], 0
+        tag_id, count = found
+        # Filter and order on the link row: the (tag, -article_created_at, -article) index
+        # yields the page without sorting every article that carries the tag.
+        articles = articles.filter(article_tags__tag_id=tag_id)
+        ordering = ("-article_tags__article_created_at", "-article_tags__article_id")
+    elif (author or favorited) and not tag and not (author and favorited):
+        stat = "articles_count" if author else "favorites_count"
+        found = (
+            User.objects.filter(username=author or favorited)
+            .values_list("pk", f"article_stats__{stat}")
+            .first()
+        )
+        if found is None:
+            return [], 0
+        user_id, count = found[0], found[1] or 0
+        if author:
+            articles = articles.filter(author_id=user_id)
+        else:
+            articles = articles.filter(favorites__user_id=user_id)
+    elif tag or author or favorited:
+        # Each join matches at most one row per article (unique tag name, unique username and
+        # unique (article, tag) / (user, article) pairs), so no DISTINCT is needed.
+        if tag:
+            articles = articles.filter(article_tags__tag__name=tag)
+        if author:
+            articles = articles.filter(author__username=author)
+        if favorited:
+            articles = articles.filter(favorites__user__username=favorited)
+        count = articles.count()
+    else:
+        count = ArticleTotal.objects.aggregate(total=Sum("articles_count"))["total"] or 0
+    return _paged(articles.order_by(*ordering), viewer, page), count
 
 
-def article_feed(*, viewer: User) -> QuerySet[Article]:
-    """Articles by the authors the viewer follows, newest first, without `body`."""
+def article_feed_page(*, viewer: User, page: Page) -> tuple[list[Article], int]:
+    """A page of the articles by the authors the viewer follows, newest first, without
+    `body`, and their total (summed from the authors' counters)."""
     followed = Follow.objects.filter(follower=viewer).values("followed_id")
-    articles = Article.objects.defer("body").filter(author_id__in=followed)
-    return _for_viewer(articles.order_by("-created_at", "-id"), viewer)
+    count = (
+        AuthorStats.objects.filter(user_id__in=followed).aggregate(total=Sum("articles_count"))[
+            "total"
+        ]
+        or 0
+    )
+    articles = Article.objects.filter(author_id__in=followed).order_by("-created_at", "-id")
+    return _paged(articles, viewer, page), count
+
+
+def _paged(articles: QuerySet[Article], viewer: User | None, page: Page) -> list[Article]:
+    window = articles.only(*_LIST_FIELDS)[page.offset : page.offset + page.limit]
+    return list(_for_viewer(window, viewer))
 
 
 def article_get(*, slug: str, viewer: User | None) -> Article:
     """One article, annotated for the viewer; 404 when the slug is unknown."""
-    article = _for_viewer(Article.objects.filter(slug=slug), viewer).first()
+    article = _for_viewer(
+        Article.objects.filter(slug=slug).only(*_LIST_FIELDS, "body"), viewer
+    ).first()
     if article is None:
         raise NotFound("article")
     return article
@@ -75,3 +139,25 @@ def article_find(*, slug: str) -> Article:
     if article is None:
         raise NotFound("article")
     return article
+
+
+def article_counters_snapshot() -> dict[str, int]:
+    """Every counter's current value, keyed like "tag:python" or "author:7" (for checks)."""
+    snapshot = {"total": ArticleTotal.objects.aggregate(n=Sum("articles_count"))["n"] or 0}
+    snapshot |= {
+        f"article:{pk}:favorites": count
+        for pk, count in Article.objects.values_list("pk", "favorites_count")
+    }
+    snapshot |= {
+        f"tag:{name}": count
+        for name, count in Tag.objects.values_list("name", "articles_count")
+        if count
+    }
+    for user_id, articles, favorites in AuthorStats.objects.values_list(
+        "user_id", "articles_count", "favorites_count"
+    ):
+        if articles:
+            snapshot[f"author:{user_id}:articles"] = articles
+        if favorites:
+            snapshot[f"author:{user_id}:favorites"] = favorites
+    return snapshot

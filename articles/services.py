@@ -7,8 +7,8 @@ import string
 from collections.abc import Iterator, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, Model, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -19,11 +19,17 @@ from articles.events import (
     ArticleUnfavorited,
     ArticleUpdated,
 )
-from articles.models import Article, ArticleTag, Favorite
+from articles.models import Article, ArticleTag, ArticleTotal, AuthorStats, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from tags.models import Tag
-from tags.services import tag_names_clean, tags_get_or_create, tags_mark_removed, tags_mark_used
+from tags.services import (
+    tag_names_clean,
+    tags_get_or_create,
+    tags_mark_removed,
+    tags_mark_used,
+    tags_recount,
+)
 from users.models import User
 
 # Path segments under /api/articles/ that a slug must never shadow.
@@ -75,8 +81,29 @@ def _ensure_author(article: Article, user: User) -> None:
 
 def _link_tags(article: Article, tags: Sequence[Tag]) -> None:
     ArticleTag.objects.bulk_create(
-        ArticleTag(article=article, tag=tag, position=position) for position, tag in enumerate(tags)
+        ArticleTag(
+            article=article, tag=tag, position=position, article_created_at=article.created_at
+        )
+        for position, tag in enumerate(tags)
     )
+
+
+def _add_to_counters(model: type[Model], pk: int, **deltas: int) -> None:
+    """Add `deltas` to a counter row, creating it on first use. Call it last in a
+    transaction: the row stays locked until commit."""
+    changes = {field: F(field) + delta for field, delta in deltas.items()}
+    if model.objects.filter(pk=pk).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(pk=pk, **{field: max(delta, 0) for field, delta in deltas.items()})
+    except IntegrityError:  # created by a concurrent transaction in the meantime
+        model.objects.filter(pk=pk).update(**changes)
+
+
+def _count_article(article: Article, delta: int) -> None:
+    _add_to_counters(AuthorStats, article.author_id, articles_count=delta)
+    _add_to_counters(ArticleTotal, article.pk % ArticleTotal.SHARDS, articles_count=delta)
 
 
 def _tag_names(article: Article) -> list[str]:
@@ -118,6 +145,7 @@ def article_create(
         )
     )
     tags_mark_used(names=names, article_id=article.pk)
+    _count_article(article, +1)
     return article
 
 
@@ -187,9 +215,13 @@ def article_delete(*, article: Article, user: User) -> None:
     _ensure_author(article, user)
     article_id, slug, title, author_id = article.pk, article.slug, article.title, article.author_id
     names = _tag_names(article)
+    favorited_by = list(Favorite.objects.filter(article=article).values_list("user_id", flat=True))
     article.delete()
     tags_mark_removed(names=names, article_id=article_id)
     bus.publish(ArticleDeleted(article_id=article_id, author_id=author_id, slug=slug, title=title))
+    AuthorStats.objects.filter(pk__in=favorited_by).update(favorites_count=F("favorites_count") - 1)
+    article.pk = article_id
+    _count_article(article, -1)
 
 
 def _current_favorites_count(article: Article) -> int:
@@ -210,6 +242,7 @@ def article_favorite(*, article: Article, user: User) -> Article:
         article.favorites_count = _current_favorites_count(article)
         return article
     Article.objects.filter(pk=article.pk).update(favorites_count=F("favorites_count") + 1)
+    _add_to_counters(AuthorStats, user.pk, favorites_count=+1)
     article.favorites_count = _current_favorites_count(article)
     bus.publish(
         ArticleFavorited(
@@ -227,6 +260,7 @@ def article_unfavorite(*, article: Article, user: User) -> Article:
         Article.objects.filter(pk=article.pk).update(
             favorites_count=Greatest(F("favorites_count") - 1, 0)
         )
+        _add_to_counters(AuthorStats, user.pk, favorites_count=-1)
     article.favorites_count = _current_favorites_count(article)
     if deleted:
         bus.publish(
@@ -235,3 +269,28 @@ def article_unfavorite(*, article: Article, user: User) -> Article:
             )
         )
     return article
+
+
+@transaction.atomic
+def article_counters_rebuild() -> None:
+    """Recount every counter the article lists read (favorites per article, articles per tag,
+    per author and in all, favorites per user) from the rows themselves: after a bulk load,
+    or to repair drift, e.g. after users were deleted in the admin."""
+    favorites = Favorite.objects.filter(article=OuterRef("pk")).values("article")
+    Article.objects.update(
+        favorites_count=Coalesce(Subquery(favorites.annotate(n=Count("pk")).values("n")), 0)
+    )
+    tags_recount()
+    authored = dict(Article.objects.values_list("author_id").annotate(n=Count("pk")).order_by())
+    favorited = dict(Favorite.objects.values_list("user_id").annotate(n=Count("pk")).order_by())
+    AuthorStats.objects.all().delete()
+    AuthorStats.objects.bulk_create(
+        AuthorStats(
+            user_id=user_id,
+            articles_count=authored.get(user_id, 0),
+            favorites_count=favorited.get(user_id, 0),
+        )
+        for user_id in authored.keys() | favorited.keys()
+    )
+    ArticleTotal.objects.all().delete()
+    ArticleTotal.objects.create(shard=0, articles_count=Article.objects.count())

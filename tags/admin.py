@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tags.models import Tag
@@ -10,15 +10,8 @@ from tags.services import tags_delete_unused
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "articles_count", "created_at"]
     search_fields = ["name"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "articles_count"]
     actions = ["delete_unused_tags"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        return super().get_queryset(request).annotate(articles_count=Count("article_tags"))
-
-    @admin.display(ordering="articles_count", description="articles")
-    def articles_count(self, tag: Tag) -> int:
-        return tag.articles_count
 
     # Deleting a tag in use would silently change articles' tagList (and publish nothing):
     # no delete button, no "delete selected"; unused tags go through tags_delete_unused.

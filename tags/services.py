@@ -7,6 +7,8 @@ The article-tag link rows belong to articles; articles.services writes them and 
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Greatest
 
 from conduit.errors import Invalid
 from events import bus
@@ -50,13 +52,17 @@ def _tag_create(name: str) -> Tag:
 
 
 def tags_mark_used(*, names: Sequence[str], article_id: int) -> None:
-    """Announce that `names` were attached to the article (the links are already written)."""
+    """Count and announce that `names` were attached to the article (the links are already
+    written)."""
+    Tag.objects.filter(name__in=names).update(articles_count=F("articles_count") + 1)
     for name in names:
         bus.publish(TagUsed(name=name, article_id=article_id))
 
 
 def tags_mark_removed(*, names: Sequence[str], article_id: int) -> None:
-    """Announce that `names` were detached from the article (the links are already gone)."""
+    """Count and announce that `names` were detached from the article (the links are already
+    gone)."""
+    Tag.objects.filter(name__in=names).update(articles_count=Greatest(F("articles_count") - 1, 0))
     for name in names:
         bus.publish(TagRemoved(name=name, article_id=article_id))
 
@@ -70,3 +76,9 @@ def tags_delete_unused() -> list[str]:
     for name in names:
         bus.publish(TagRemoved(name=name, article_id=None))
     return names
+
+
+def tags_recount() -> None:
+    """Recount how many articles carry each tag (see articles.services.article_counters_rebuild)."""
+    links = Tag.objects.filter(pk=OuterRef("pk")).annotate(n=Count("article_tags")).values("n")
+    Tag.objects.update(articles_count=Subquery(links))

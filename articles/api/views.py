@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 
 from articles.api.serializers import ArticleCreateInput, ArticleUpdateInput, article_data
 from articles.models import Article
-from articles.selectors import article_feed, article_find, article_get, article_list
+from articles.selectors import article_feed_page, article_find, article_get, article_page
 from articles.services import (
     article_create,
     article_delete,
@@ -19,7 +18,7 @@ from articles.services import (
     article_unfavorite,
     article_update,
 )
-from conduit.api import Page, page_from_request, unwrap
+from conduit.api import page_from_request, unwrap
 from users.models import User
 
 
@@ -31,33 +30,31 @@ def _one(slug: str, request: Request) -> Response:
     return Response({"article": article_data(article_get(slug=slug, viewer=viewer(request)))})
 
 
-def _page(articles: QuerySet[Article], page: Page) -> dict[str, Any]:
-    count = articles.count()
-    items = articles[page.offset : page.offset + page.limit] if count > page.offset else []
+def _page(articles: list[Article], count: int) -> dict[str, Any]:
     return {
-        "articles": [article_data(article, with_body=False) for article in items],
+        "articles": [article_data(article, with_body=False) for article in articles],
         "articlesCount": count,
     }
 
 
 class ArticleListApi(APIView):
     def get(self, request: Request) -> Response:
-        page = page_from_request(request)
-        articles = article_list(
+        articles, count = article_page(
             viewer=viewer(request),
+            page=page_from_request(request),
             tag=request.query_params.get("tag") or None,
             author=request.query_params.get("author") or None,
             favorited=request.query_params.get("favorited") or None,
         )
-        return Response(_page(articles, page))
+        return Response(_page(articles, count))
 
 
 class ArticleFeedApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
-        page = page_from_request(request)
-        return Response(_page(article_feed(viewer=request.user), page))
+        articles, count = article_feed_page(viewer=request.user, page=page_from_request(request))
+        return Response(_page(articles, count))
 
 
 class ArticleCreateApi(APIView):

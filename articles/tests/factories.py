@@ -1,14 +1,15 @@
 import factory
-from django.db.models import F
 from django.utils.text import slugify
 
 from articles.models import Article, ArticleTag, Favorite
+from articles.services import article_counters_rebuild
 from tags.tests.factories import TagFactory
 from users.tests.factories import UserFactory
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
-    """Writes rows directly (no events); for arranging a test, not for testing services."""
+    """Writes rows directly (no events) and recounts the counters the services would keep;
+    for arranging a test, not for testing services."""
 
     class Meta:
         model = Article
@@ -26,12 +27,17 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             for position, name in enumerate(extracted):
                 ArticleTag.objects.create(
-                    article=article, tag=TagFactory(name=name), position=position
+                    article=article,
+                    tag=TagFactory(name=name),
+                    position=position,
+                    article_created_at=article.created_at,
                 )
+        if create:
+            article_counters_rebuild()
 
 
 class FavoriteFactory(factory.django.DjangoModelFactory):
-    """Also bumps the article's denormalised favorites_count, as the service does."""
+    """Also recounts the denormalised counters, which the services keep."""
 
     class Meta:
         model = Favorite
@@ -42,7 +48,5 @@ class FavoriteFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         favorite = super()._create(model_class, *args, **kwargs)
-        Article.objects.filter(pk=favorite.article_id).update(
-            favorites_count=F("favorites_count") + 1
-        )
+        article_counters_rebuild()
         return favorite
