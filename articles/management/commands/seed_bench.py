@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import batched
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleTag, Favorite
 from comments.models import Comment
@@ -72,6 +74,33 @@ def insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple], 
     return count
 
 
+def _has_field(model: type[models.Model], name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def refresh_counters() -> None:
+    """Recount, from the rows, the denormalised counters that the services keep (those this
+    schema has): articles per tag, per author and in all, favorites per user."""
+    if _has_field(Tag, "articles_count"):
+        links = ArticleTag.objects.filter(tag=OuterRef("pk")).order_by().values("tag")
+        count = Subquery(links.annotate(n=Count("pk")).values("n"))
+        Tag.objects.update(articles_count=Coalesce(count, 0))
+    if "authorstats" in apps.all_models["articles"]:
+        stats = apps.get_model("articles", "AuthorStats")
+        authored = dict(Article.objects.order_by().values_list("author_id").annotate(Count("pk")))
+        favored = dict(Favorite.objects.order_by().values_list("user_id").annotate(Count("pk")))
+        stats.objects.all().delete()
+        stats.objects.bulk_create(
+            stats(user_id=user_id, articles_count=authored.get(user_id, 0),
+                  favorites_count=favored.get(user_id, 0))
+            for user_id in authored.keys() | favored.keys()
+        )  # fmt: skip
+    if "articletotal" in apps.all_models["articles"]:
+        total = apps.get_model("articles", "ArticleTotal")
+        total.objects.all().delete()
+        total.objects.create(shard=0, articles_count=Article.objects.count())
+
+
 def _next_id(model: type[models.Model]) -> int:
     return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
 
@@ -122,8 +151,10 @@ class Seeder:
                                         "author_id", "created_at", "updated_at",
                                         "favorites_count"],
                   self._articles(article_ids, authors, ages, counts))  # fmt: skip
-        self.step("article tags", ArticleTag, ["article_id", "tag_id", "position"],
-                  self._article_tags(article_ids, tag_ids))  # fmt: skip
+        links = ["article_id", "tag_id", "position", "article_created_at"]
+        links = links if _has_field(ArticleTag, "article_created_at") else links[:3]
+        rows = self._article_tags(article_ids, tag_ids, ages)
+        self.step("article tags", ArticleTag, links, (row[: len(links)] for row in rows))
         self.step("favorites", Favorite, ["user_id", "article_id", "created_at"],
                   ((user_ids[u], article_ids[a], _when(ages[a] * rng.random()))
                    for u, a in favorites))  # fmt: skip
@@ -132,6 +163,9 @@ class Seeder:
         self.step("comments", Comment, ["article_id", "author_id", "body", "created_at",
                                         "updated_at"],
                   self._comments(article_ids, user_ids, ages))  # fmt: skip
+        started = time.perf_counter()
+        refresh_counters()
+        self.log(f"  {'counters':<12} {'':>10} in {time.perf_counter() - started:6.1f} s")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [User, Tag, Article]):
                 cursor.execute(sql)
@@ -190,13 +224,14 @@ class Seeder:
                 counts[i],
             )
 
-    def _article_tags(self, article_ids: range, tag_ids: list[int]) -> Iterator[tuple]:
+    def _article_tags(self, article_ids: range, tag_ids: list[int], ages: array) -> Iterator:
         rng, n_tags = self.rng, len(tag_ids)
-        for article_id in article_ids:
+        for i, article_id in enumerate(article_ids):
+            created = _when(ages[i])
             # Skewed: a few tags are on many articles (the ones a tag filter is slowest on).
             picked = {int(n_tags * rng.random() ** 2) for _ in range(rng.randint(1, 3))}
             for position, tag in enumerate(picked):
-                yield article_id, tag_ids[tag], position
+                yield article_id, tag_ids[tag], position, created
 
     def _follows(self, user_ids: range) -> Iterator[tuple]:
         rng, n = self.rng, len(user_ids)

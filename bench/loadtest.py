@@ -1,0 +1,300 @@
+"""The RealWorld API under load, next to the framework's floor (run by bench/run.sh).
+
+Steps: pick the database (recreate `conduit_bench`), migrate, seed_bench if empty, count the
+queries of one in-process request per endpoint, choose gunicorn's worker class and count by
+measurement, then drive wrk over each endpoint and report req/s, p50/p99 and each endpoint's
+throughput as a ratio of the floor measured in the same run. See bench/README.md.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    BENCH,
+    RESULTS,
+    ROOT,
+    Server,
+    WorkerConfig,
+    database_url,
+    ensure_wrk,
+    git_commit,
+    log,
+    login,
+    manage,
+    probe,
+    server_env,
+    setup_django,
+    vendor_of,
+)
+
+WORKER_CANDIDATES = "sync:2,sync:3,sync:4,sync:6,gthread:2x2,gthread:2x4,gthread:4x2"
+POST_CONNECTIONS = 8
+
+
+@dataclass
+class Endpoint:
+    name: str
+    path: str
+    target: float | None = None  # the issue's ratio to the floor
+    token: bool = False
+    post: bool = False
+
+
+def endpoints(slug: str, username: str) -> list[Endpoint]:
+    return [
+        Endpoint("floor", "/api/_bench/floor"),
+        Endpoint("floor, JSON rendered per request", "/api/_bench/floor?render=1"),
+        Endpoint("GET /articles?limit=20 (anonymous)", "/api/articles?limit=20", 0.25),
+        Endpoint("GET /articles?limit=20 (token)", "/api/articles?limit=20", 0.20, token=True),
+        Endpoint("GET /articles/feed", "/api/articles/feed", 0.20, token=True),
+        Endpoint("GET /articles/{slug}", f"/api/articles/{slug}", 0.45),
+        Endpoint("GET /articles/{slug}/comments", f"/api/articles/{slug}/comments", 0.40),
+        Endpoint("GET /tags", "/api/tags", 0.80),
+        Endpoint("GET /profiles/{username}", f"/api/profiles/{username}", 0.70),
+        Endpoint("POST /articles (8 clients)", "/api/articles", 0.17, token=True, post=True),
+    ]
+
+
+def run_wrk(server: Server, ep: Endpoint, token: str, seconds: float, args) -> dict:
+    connections = POST_CONNECTIONS if ep.post else args.connections
+    env = os.environ | {
+        "BENCH_TOKEN": token if ep.token else "",
+        "BENCH_POST": "1" if ep.post else "0",
+        "BENCH_NONCE": f"{time.time_ns()}",
+    }
+    script = str(BENCH / "wrk" / "bench.lua")
+    command = [
+        "wrk", "-t", str(min(args.threads, connections)), "-c", str(connections),
+        "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "-s", script, server.base + ep.path,
+    ]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    out = done.stdout
+    if done.returncode:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or out}")
+    match = re.search(r"^BENCH_JSON (.*)$", out, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk printed no summary:\n{out}")
+    raw = json.loads(match.group(1))
+    errors = sum(raw["errors"].values()) - raw["errors"]["status"]
+    return {
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "requests": raw["requests"],
+        "non2xx": raw["non2xx"],
+        "last_bad_status": raw["last_bad_status"],
+        "socket_errors": errors,
+        "connections": connections,
+        "kb_per_response": raw["bytes"] / max(raw["requests"], 1) / 1024,
+    }
+
+
+def measure(server: Server, ep: Endpoint, token: str, args, seconds: float) -> dict:
+    """A warm-up run (discarded), then the measured run."""
+    if args.warmup:
+        run_wrk(server, ep, token, args.warmup, args)
+    before = event_rows() if ep.post else {}
+    result = run_wrk(server, ep, token, seconds, args)
+    if ep.post:  # what the audit trail took during the measured run
+        result["events_written"] = {k: v - before[k] for k, v in event_rows().items()}
+    log(
+        f"{ep.name:<36} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non2xx']}"
+    )
+    return result
+
+
+def choose_workers(env: dict, eps: list[Endpoint], args) -> tuple[WorkerConfig, list[dict]]:
+    """The candidate with the best geometric mean of floor and anonymous list throughput."""
+    if args.workers != "auto":
+        return WorkerConfig.parse(args.workers), []
+    floor, listing = eps[0], eps[2]
+    comparison = []
+    for text in args.candidates.split(","):
+        config = WorkerConfig.parse(text)
+        with Server(config, env) as server:
+            log(f"worker candidate {config}")
+            row = {"config": str(config)}
+            for key, ep in (("floor", floor), ("list", listing)):
+                row[key] = measure(server, ep, "", args, args.choice_duration)["rps"]
+        row["score"] = math.sqrt(row["floor"] * row["list"])
+        comparison.append(row)
+    best = max(comparison, key=lambda row: row["score"])
+    log(f"chosen: {best['config']} (geometric mean of floor and list req/s)")
+    return WorkerConfig.parse(best["config"]), comparison
+
+
+def discover() -> dict:
+    """The pages to load: the newest article with 5 to 20 comments (typical, not the most
+    commented one) and its author."""
+    from django.db.models import Count
+
+    from articles.models import Article
+    from users.models import Follow, User
+
+    articles = Article.objects.select_related("author").annotate(n=Count("comments"))
+    article = (articles.filter(n__gte=5, n__lte=20) or articles).order_by("-created_at")[0]
+    bench0 = User.objects.get(email="bench0@example.com")
+    return {
+        "slug": article.slug,
+        "comments_on_article": article.n,
+        "username": article.author.username,
+        "feed_user_follows": Follow.objects.filter(follower=bench0).count(),
+        "counts": {
+            model.__name__: model.objects.count()
+            for model in (User, Article, Follow, *_other_models())
+        },
+    }
+
+
+def _other_models() -> list:
+    from articles.models import ArticleTag, Favorite
+    from comments.models import Comment
+    from tags.models import Tag
+
+    return [Tag, ArticleTag, Favorite, Comment]
+
+
+def count_queries(eps: list[Endpoint], token: str) -> dict[str, int]:
+    counts = {}
+    for ep in eps:
+        body = None
+        if ep.post:
+            title = f"Query probe {time.time_ns()}"
+            body = {"article": {"title": title, "description": "d", "body": "b", "tagList": ["q"]}}
+        result = probe("POST" if ep.post else "GET", ep.path, token=token if ep.token else "",
+                       body=body)  # fmt: skip
+        if result.status >= 300:
+            log(f"warning: {ep.name} answered {result.status} in process")
+        counts[ep.name] = len(result.queries)
+    return counts
+
+
+def event_rows() -> dict[str, int]:
+    from events.models import Delivery, EventRecord
+
+    return {"event_records": EventRecord.objects.count(), "deliveries": Delivery.objects.count()}
+
+
+def markdown(run: dict) -> str:
+    floor = run["floor_rps"]
+    lines = [
+        f"# Benchmark, {run['vendor']}, {run['timestamp']}",
+        "",
+        f"Commit `{run['commit']}`, {run['cpus']} CPUs, gunicorn `{run['server']}`, "
+        f"{run['connections']} connections (POST: {POST_CONNECTIONS}), {run['duration']} s per "
+        f"endpoint after {run['warmup']} s of warm-up. Floor: {floor:.0f} req/s (mean of the "
+        "runs before and after the endpoints).",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to floor | target | met "
+        "| queries |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
+    ]
+    for row in run["endpoints"]:
+        target = row["target"]
+        met = "" if target is None else ("yes" if row["ratio"] >= target else "**no**")
+        lines.append(
+            f"| {row['name']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+            f"{row['non2xx'] + row['socket_errors']} | {row['ratio']:.3f} | "
+            f"{'' if target is None else f'≥ {target:.2f}'} | {met} | {row['queries']} |"
+        )
+    if run["worker_comparison"]:
+        lines += ["", "Worker choice (req/s; score = geometric mean of the two):", ""]
+        lines += ["| gunicorn | floor | list (anonymous) | score |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            f"| {c['config']} | {c['floor']:.0f} | {c['list']:.0f} | {c['score']:.0f} |"
+            for c in run["worker_comparison"]
+        ]
+    data = run["data"]
+    lines += [
+        "",
+        f"Data: {', '.join(f'{v:,} {k}' for k, v in data['counts'].items())}; seeded in "
+        f"{run['seed_seconds']:.1f} s. Single article and comments: `{data['slug']}` "
+        f"({data['comments_on_article']} comments); feed user follows "
+        f"{data['feed_user_follows']} users. POST run wrote {run['post_events']['event_records']} "
+        f"event records and {run['post_events']['deliveries']} deliveries.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per endpoint")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (GETs)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", default="auto", help="auto, or e.g. sync:3, gthread:2x4")
+    parser.add_argument("--candidates", default=WORKER_CANDIDATES, help="for --workers auto")
+    parser.add_argument("--choice-duration", type=float, default=5, help="seconds per candidate")
+    parser.add_argument("--keep-db", action="store_true", help="reuse conduit_bench as it is")
+    args = parser.parse_args()
+    ensure_wrk()
+
+    url = database_url("conduit_bench", recreate=not args.keep_db)
+    vendor, env = vendor_of(url), server_env(url)
+    log(f"database: {url}")
+    manage(env, "migrate", "--no-input", "-v", "0")
+    seed_seconds = manage(env, "seed_bench", "--if-empty")
+    setup_django(env)
+    data = discover()
+    eps = endpoints(data["slug"], data["username"])
+
+    config, comparison = choose_workers(env, eps, args)
+    rows, floors = [], []
+    with Server(config, env) as server:
+        token = login(server)
+        log(f"queries per request (in process), token of {data['feed_user_follows']}-follow user")
+        queries = count_queries(eps, token)
+        for ep in eps:
+            result = measure(server, ep, token, args, args.duration)
+            rows.append(asdict(ep) | result | {"queries": queries[ep.name]})
+            if ep.name == "floor":
+                floors.append(result["rps"])
+        floors.append(measure(server, eps[0], token, args, args.duration)["rps"])
+    floor_rps = sum(floors) / len(floors)
+    for row in rows:
+        row["ratio"] = row["rps"] / floor_rps
+    run = {
+        "timestamp": time.strftime("%Y-%m-%dT%H-%M-%S"),
+        "vendor": vendor,
+        "commit": git_commit(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "server": str(config),
+        "connections": args.connections,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "floor_rps": floor_rps,
+        "floor_runs": floors,
+        "seed_seconds": seed_seconds,
+        "data": data,
+        "endpoints": rows,
+        "worker_comparison": comparison,
+        "post_events": rows[-1]["events_written"],
+    }
+    table = markdown(run)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{run['timestamp']}-{vendor}.json").write_text(json.dumps(run, indent=2) + "\n")
+    (RESULTS / f"latest-{vendor}.md").write_text(table)
+    print("\n" + table)
+    log(f"saved bench/results/{run['timestamp']}-{vendor}.json and latest-{vendor}.md")
+    failures = sum(row["non2xx"] + row["socket_errors"] for row in rows)
+    if failures:
+        log(f"error: {failures} non-2xx responses or socket errors")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()

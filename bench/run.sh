@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The benchmark suite (bench/README.md). `make bench` runs it; arguments go to the Python step:
+#   bash bench/run.sh [--duration 10 --warmup 3 --connections 16 --workers auto|sync:3 ...]
+#   bash bench/run.sh --scale [--articles 1000000 ...]     # the 1M-article scale check
+#   make bench BENCH_ARGS="--scale"                        # the same through make
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+[[ -x $PY ]] || { echo "error: no .venv; run 'make install' first." >&2; exit 1; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk is not installed; installing the Debian package."
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  if ! { $SUDO apt-get install -y wrk || { $SUDO apt-get update && $SUDO apt-get install -y wrk; }; }; then
+    echo "error: could not install wrk; install it (apt-get install wrk, or from" \
+      "https://github.com/wg/wrk) and run again." >&2
+    exit 1
+  fi
+fi
+
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of words on purpose
+set -- ${BENCH_ARGS:-} "$@"
+if [[ ${1:-} == "--scale" ]]; then
+  shift
+  exec "$PY" bench/scale.py "$@"
+fi
+exec "$PY" bench/loadtest.py "$@"
