@@ -56,7 +56,10 @@ def prepare(name: str, articles: int, reseed: bool) -> tuple[dict, float | None]
     manage(env, "migrate", "--no-input", "-v", "0")
     check = "from articles.models import Article; print(Article.objects.count())"
     count = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", check], env=env, capture_output=True, text=True
+        [PYTHON, "manage.py", "shell", "--no-imports", "-c", check],
+        env=env,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     seconds = None
     if count != str(articles):
@@ -149,7 +152,7 @@ def main() -> None:
     lines = [
         f"# Scale check, {vendor}, {time.strftime('%Y-%m-%d %H:%M')}, commit `{git_commit()}`",
         "",
-        f"p50 of {args.requests} sequential in-process requests; the target is at most 2x the default.",
+        f"p50 of {args.requests} sequential in-process requests; target: at most 2x the default.",
         "",
         f"| endpoint | default p50 ms | {large} p50 ms | ratio | within 2x | queries | "
         f"articlesCount ({large}) |",

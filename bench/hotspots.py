@@ -1,0 +1,53 @@
+"""Where an endpoint's time goes: N in-process requests under cProfile (stdlib, no install).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/conduit_bench \\
+        .venv/bin/python bench/hotspots.py /api/articles?limit=20 [--token] [-n 300] [--top 25]
+
+Run it on a seeded database (bench/run.sh leaves `conduit_bench`). Prints the functions with
+the most own time and the most cumulative time, and the share spent waiting on the database.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import probe, server_env, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path")
+    parser.add_argument("--token", action="store_true", help="as bench0 (follows 20 users)")
+    parser.add_argument("-n", type=int, default=300, help="requests")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conduit_bench")
+    setup_django(server_env(url))
+    from conduit.auth import issue_token
+    from users.models import User
+
+    token = issue_token(User.objects.get(email="bench0@example.com")) if args.token else ""
+    for _ in range(20):
+        probe("GET", args.path, token=token)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.n):
+        probe("GET", args.path, token=token)
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    total = stats.total_tt
+    print(f"{args.n} x GET {args.path}: {total / args.n * 1000:.2f} ms per request (profiled)")
+    waits = ("_execute_send", "wait")  # psycopg sending a query and waiting for the result
+    db = sum(v[2] for k, v in stats.stats.items() if k[2] in waits)
+    print(f"time in psycopg send/wait (the database round trips): {db / total:.0%}")
+    stats.sort_stats("tottime").print_stats(args.top)
+    stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
