@@ -106,14 +106,6 @@ def _count_article(article: Article, delta: int) -> None:
     _add_to_counters(ArticleTotal, article.pk % ArticleTotal.SHARDS, articles_count=delta)
 
 
-def _tag_names(article: Article) -> list[str]:
-    return list(
-        ArticleTag.objects.filter(article=article)
-        .order_by("position", "id")
-        .values_list("tag__name", flat=True)
-    )
-
-
 @transaction.atomic
 def article_create(
     *,
@@ -130,6 +122,7 @@ def article_create(
         title=_required("title", title),
         description=_required("description", description),
         body=_required("body", body),
+        tag_list=names,
         created_at=now,
         updated_at=now,
     )
@@ -174,6 +167,14 @@ def article_update(
             setattr(article, field, _required(field, value))
             changed.append(field)
 
+    old_names = list(article.tag_list)
+    names = old_names if tag_list is None else tag_names_clean(tag_list)
+    if names != old_names:
+        ArticleTag.objects.filter(article=article).delete()
+        _link_tags(article, tags_get_or_create(names=names))
+        article.tag_list = names
+        changed.append("tag_list")
+
     article.updated_at = timezone.now()
     update_fields = [*changed, "updated_at"]
     if "title" in changed and slug_base(article.title) != slug_base(old_title):
@@ -181,18 +182,8 @@ def article_update(
         changed.insert(1, "slug")
     else:
         article.save(update_fields=update_fields)
-
-    added: list[str] = []
-    removed: list[str] = []
-    if tag_list is not None:
-        names = tag_names_clean(tag_list)
-        old_names = _tag_names(article)
-        if names != old_names:
-            ArticleTag.objects.filter(article=article).delete()
-            _link_tags(article, tags_get_or_create(names=names))
-            added = [name for name in names if name not in old_names]
-            removed = [name for name in old_names if name not in names]
-            changed.append("tag_list")
+    added = [name for name in names if name not in old_names]
+    removed = [name for name in old_names if name not in names]
 
     bus.publish(
         ArticleUpdated(
@@ -214,7 +205,7 @@ def article_delete(*, article: Article, user: User) -> None:
     comments."""
     _ensure_author(article, user)
     article_id, slug, title, author_id = article.pk, article.slug, article.title, article.author_id
-    names = _tag_names(article)
+    names = list(article.tag_list)
     favorited_by = list(Favorite.objects.filter(article=article).values_list("user_id", flat=True))
     article.delete()
     tags_mark_removed(names=names, article_id=article_id)

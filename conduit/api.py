@@ -58,20 +58,25 @@ def unwrap(request: Request, name: str) -> dict:
     return body[name]
 
 
+METHOD_NOT_ALLOWED = {"errors": {"body": ["method not allowed"]}}
+
+
 def by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
     """One URL, several operations: `by_method(get=UserGetApi, put=UserUpdateApi)` sends each
-    HTTP method to its own single-operation view (HEAD and OPTIONS go to the GET view, or the
-    first one), and answers any other method with a JSON 405 and an `Allow` header."""
+    HTTP method to its own single-operation view (HEAD to the GET view), answers OPTIONS with
+    the allowed methods, and any other method with a JSON 405 and an `Allow` header."""
     handlers = {method.upper(): view.as_view() for method, view in views.items()}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
-    handlers.setdefault("OPTIONS", handlers.get("GET") or next(iter(handlers.values())))
-    allowed = ", ".join(handlers)
+    allowed = ", ".join([*handlers, "OPTIONS"])
 
     def dispatch(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         handler = handlers.get(request.method or "")
         if handler is None:
-            response = JsonResponse({"errors": {"body": ["method not allowed"]}}, status=405)
+            if request.method == "OPTIONS":  # CORS preflights are answered by corsheaders
+                response = HttpResponse(status=204)
+            else:
+                response = JsonResponse(METHOD_NOT_ALLOWED, status=405)
             response["Allow"] = allowed
             return response
         return handler(request, *args, **kwargs)

@@ -97,8 +97,10 @@ def realworld_exception_handler(exc: Exception, context: dict) -> Response | Non
         return _error(401, {"token": ["is missing"]})
     if isinstance(exc, drf.AuthenticationFailed):
         return _error(401, {"token": ["is invalid"]})
-    if isinstance(exc, drf.ParseError):
+    if isinstance(exc, (drf.ParseError, drf.UnsupportedMediaType)):
         return _error(422, {"body": ["must be a JSON object"]})
+    if isinstance(exc, drf.MethodNotAllowed):
+        return _error(405, {"body": ["method not allowed"]})
     if isinstance(exc, drf.ValidationError):
         return _error(422, _flatten(exc.detail))
     if isinstance(exc, drf.APIException):

@@ -28,7 +28,7 @@ def tag_names_clean(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def tags_get_or_create(*, names: Sequence[str]) -> list[Tag]:
     """The tags called `names`, in that order, creating (and announcing) the new ones."""
     names = tag_names_clean(names)

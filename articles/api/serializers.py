@@ -1,7 +1,7 @@
 """Input serializers (validation only) and output shapes (plain dicts, no queries) for
-articles. Output functions expect articles from articles.selectors: annotated with `favorited`
-and `author_following`, author selected and `tag_links` prefetched."""
+articles. Output functions take the rows of articles.selectors."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -9,7 +9,6 @@ from rest_framework import serializers
 from articles.api.fields import TagListField, TextField
 from articles.models import Article
 from conduit.api import format_timestamp
-from users.api.serializers import profile_data
 
 TITLE_MAX_LENGTH = Article._meta.get_field("title").max_length
 
@@ -28,20 +27,27 @@ class ArticleUpdateInput(serializers.Serializer):
     tagList = TagListField(required=False)  # the wire name
 
 
-def article_data(article: Article, *, with_body: bool = True) -> dict[str, Any]:
+def article_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An article row from articles.selectors; `body` only when the row has it (list items
+    have none)."""
     data: dict[str, Any] = {
-        "slug": article.slug,
-        "title": article.title,
-        "description": article.description,
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
     }
-    if with_body:
-        data["body"] = article.body
+    if "body" in row:
+        data["body"] = row["body"]
     data |= {
-        "tagList": [link.tag.name for link in article.tag_links],
-        "createdAt": format_timestamp(article.created_at),
-        "updatedAt": format_timestamp(article.updated_at),
-        "favorited": article.favorited,
-        "favoritesCount": article.favorites_count,
-        "author": profile_data(article.author, following=article.author_following),
+        "tagList": row["tag_list"],
+        "createdAt": format_timestamp(row["created_at"]),
+        "updatedAt": format_timestamp(row["updated_at"]),
+        "favorited": row["favorited"],
+        "favoritesCount": row["favorites_count"],
+        "author": {
+            "username": row["author__username"],
+            "bio": row["author__bio"],
+            "image": row["author__image"],
+            "following": row["author_following"],
+        },
     }
     return data

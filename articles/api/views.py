@@ -9,8 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles.api.serializers import ArticleCreateInput, ArticleUpdateInput, article_data
-from articles.models import Article
-from articles.selectors import article_feed_page, article_find, article_get, article_page
+from articles.selectors import (
+    article_feed_page,
+    article_find,
+    article_get,
+    article_page,
+    article_row,
+)
 from articles.services import (
     article_create,
     article_delete,
@@ -30,9 +35,9 @@ def _one(slug: str, request: Request) -> Response:
     return Response({"article": article_data(article_get(slug=slug, viewer=viewer(request)))})
 
 
-def _page(articles: list[Article], count: int) -> dict[str, Any]:
+def _page(articles: list[dict], count: int) -> dict[str, Any]:
     return {
-        "articles": [article_data(article, with_body=False) for article in articles],
+        "articles": [article_data(article) for article in articles],
         "articlesCount": count,
     }
 
@@ -71,9 +76,8 @@ class ArticleCreateApi(APIView):
             body=data["body"],
             tag_list=data.get("tagList", []),
         )
-        response = _one(article.slug, request)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        row = article_row(article, favorited=False, author_following=False)
+        return Response({"article": article_data(row)}, status=status.HTTP_201_CREATED)
 
 
 class ArticleDetailApi(APIView):

@@ -32,6 +32,9 @@ class ArticleFactory(factory.django.DjangoModelFactory):
                     position=position,
                     article_created_at=article.created_at,
                 )
+        if create and extracted:
+            article.tag_list = list(dict.fromkeys(extracted))
+            Article.objects.filter(pk=article.pk).update(tag_list=article.tag_list)
         if create:
             article_counters_rebuild()
 

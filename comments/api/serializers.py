@@ -1,24 +1,29 @@
 """Input validation and output shape of comments; output expects comments.selectors rows."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
 from articles.api.fields import TextField
-from comments.models import Comment
 from conduit.api import format_timestamp
-from users.api.serializers import profile_data
 
 
 class CommentCreateInput(serializers.Serializer):
     body = TextField()
 
 
-def comment_data(comment: Comment) -> dict[str, Any]:
+def comment_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A comment row from comments.selectors."""
     return {
-        "id": comment.pk,
-        "createdAt": format_timestamp(comment.created_at),
-        "updatedAt": format_timestamp(comment.updated_at),
-        "body": comment.body,
-        "author": profile_data(comment.author, following=comment.author_following),
+        "id": row["id"],
+        "createdAt": format_timestamp(row["created_at"]),
+        "updatedAt": format_timestamp(row["updated_at"]),
+        "body": row["body"],
+        "author": {
+            "username": row["author__username"],
+            "bio": row["author__bio"],
+            "image": row["author__image"],
+            "following": row["author_following"],
+        },
     }

@@ -9,15 +9,15 @@ from rest_framework.views import APIView
 from articles.api.views import viewer
 from articles.selectors import article_find
 from comments.api.serializers import CommentCreateInput, comment_data
-from comments.selectors import comment_get, comment_list
+from comments.selectors import comment_get, comment_row, comment_rows
 from comments.services import comment_create, comment_delete
 from conduit.api import unwrap
 
 
 class CommentListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
-        comments = comment_list(article=article_find(slug=slug), viewer=viewer(request))
-        return Response({"comments": [comment_data(comment) for comment in comments]})
+        rows = comment_rows(slug=slug, viewer=viewer(request))
+        return Response({"comments": [comment_data(row) for row in rows]})
 
 
 class CommentCreateApi(APIView):
@@ -30,8 +30,9 @@ class CommentCreateApi(APIView):
         comment = comment_create(
             article=article, author=request.user, body=serializer.validated_data["body"]
         )
-        comment = comment_get(article=article, comment_id=comment.pk, viewer=request.user)
-        return Response({"comment": comment_data(comment)}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"comment": comment_data(comment_row(comment))}, status=status.HTTP_201_CREATED
+        )
 
 
 class CommentDeleteApi(APIView):

@@ -129,7 +129,7 @@ def test_comment_authors_show_whether_the_viewer_follows_them(alice, bob, charli
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 50])
-def test_the_comment_list_costs_three_queries_at_any_size(
+def test_the_comment_list_costs_two_queries_at_any_size(
     alice, bob, client_for, django_assert_num_queries, count
 ):
     article = ArticleFactory()
@@ -137,11 +137,22 @@ def test_the_comment_list_costs_three_queries_at_any_size(
     CommentFactory.create_batch(count, article=article, author=bob)
     client = client_for(alice)
 
-    # user (auth), article, comments with authors and following
-    with django_assert_num_queries(3):
+    # user (auth), comments with authors and following
+    with django_assert_num_queries(2):
         response = client.get(url(article))
 
     assert len(response.json()["comments"]) == count
+    assert response.json()["comments"][0]["author"]["following"] is True
+
+
+@pytest.mark.django_db
+def test_an_article_without_comments_lists_none_and_an_unknown_one_is_404(api_client):
+    article = ArticleFactory()
+
+    assert api_client.get(url(article)).json() == {"comments": []}
+    unknown = api_client.get("/api/articles/no-such-article/comments")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"errors": {"article": ["not found"]}}
 
 
 @pytest.mark.django_db

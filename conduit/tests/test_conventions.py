@@ -24,6 +24,27 @@ def test_head_is_answered_like_get(api_client):
     assert api_client.head("/api/articles").status_code == 200
 
 
+def test_options_lists_every_method_of_the_url(api_client):
+    response = api_client.options("/api/articles")
+
+    assert response.status_code == 204
+    assert set(response["Allow"].split(", ")) == {"GET", "POST", "HEAD", "OPTIONS"}
+
+
+def test_a_view_of_one_method_refuses_others_with_the_same_json_405(api_client):
+    response = api_client.delete("/api/tags")
+
+    assert response.status_code == 405
+    assert response.json() == {"errors": {"body": ["method not allowed"]}}
+
+
+def test_a_body_that_is_not_json_at_all_is_a_422(api_client):
+    response = api_client.post("/api/users", "user=alice", content_type="text/plain")
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["must be a JSON object"]}}
+
+
 def test_cors_preflight_allows_the_authorization_and_content_type_headers(api_client):
     response = api_client.options(
         "/api/articles",

@@ -14,16 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import batched
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Count, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max
 
 from articles.models import Article, ArticleTag, Favorite
+from articles.services import article_counters_rebuild
 from comments.models import Comment
 from tags.models import Tag
 from users.models import Follow, User
@@ -59,11 +58,19 @@ def insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple], 
     defaults = tuple(f.get_default() for f in rest)
     count = 0
     if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
         columns = ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in names)
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        json_at = {
+            i for i, n in enumerate(names) if isinstance(meta.get_field(n), models.JSONField)
+        }
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(row + defaults)
+                row += defaults
+                if json_at:
+                    row = tuple(Jsonb(v) if i in json_at else v for i, v in enumerate(row))
+                copy.write_row(row)
                 count += 1
         return count
     for chunk in batched(rows, batch):
@@ -72,33 +79,6 @@ def insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple], 
         )
         count += len(chunk)
     return count
-
-
-def _has_field(model: type[models.Model], name: str) -> bool:
-    return any(f.name == name for f in model._meta.concrete_fields)
-
-
-def refresh_counters() -> None:
-    """Recount, from the rows, the denormalised counters that the services keep (those this
-    schema has): articles per tag, per author and in all, favorites per user."""
-    if _has_field(Tag, "articles_count"):
-        links = ArticleTag.objects.filter(tag=OuterRef("pk")).order_by().values("tag")
-        count = Subquery(links.annotate(n=Count("pk")).values("n"))
-        Tag.objects.update(articles_count=Coalesce(count, 0))
-    if "authorstats" in apps.all_models["articles"]:
-        stats = apps.get_model("articles", "AuthorStats")
-        authored = dict(Article.objects.order_by().values_list("author_id").annotate(Count("pk")))
-        favored = dict(Favorite.objects.order_by().values_list("user_id").annotate(Count("pk")))
-        stats.objects.all().delete()
-        stats.objects.bulk_create(
-            stats(user_id=user_id, articles_count=authored.get(user_id, 0),
-                  favorites_count=favored.get(user_id, 0))
-            for user_id in authored.keys() | favored.keys()
-        )  # fmt: skip
-    if "articletotal" in apps.all_models["articles"]:
-        total = apps.get_model("articles", "ArticleTotal")
-        total.objects.all().delete()
-        total.objects.create(shard=0, articles_count=Article.objects.count())
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -114,6 +94,7 @@ class Seeder:
         self.rng = random.Random(options["seed"])
         self.batch = options["batch_size"]
         self.timings: dict[str, float] = {}
+        self.tag_names: dict[int, str] = {}
 
     def step(self, name: str, model: type[models.Model], fields: list[str], rows: Iterator) -> None:
         started = time.perf_counter()
@@ -147,14 +128,14 @@ class Seeder:
         ages = array("d", (rng.random() * YEAR for _ in article_ids))
         favorites, counts = self._favorite_pairs(n_users, n_articles)
 
+        picks = self._pick_tags(n_articles, tag_ids)
         self.step("articles", Article, ["id", "slug", "title", "description", "body",
                                         "author_id", "created_at", "updated_at",
-                                        "favorites_count"],
-                  self._articles(article_ids, authors, ages, counts))  # fmt: skip
-        links = ["article_id", "tag_id", "position", "article_created_at"]
-        links = links if _has_field(ArticleTag, "article_created_at") else links[:3]
-        rows = self._article_tags(article_ids, tag_ids, ages)
-        self.step("article tags", ArticleTag, links, (row[: len(links)] for row in rows))
+                                        "favorites_count", "tag_list"],
+                  self._articles(article_ids, authors, ages, counts, picks))  # fmt: skip
+        self.step("article tags", ArticleTag,
+                  ["article_id", "tag_id", "position", "article_created_at"],
+                  self._article_tags(article_ids, picks, ages))  # fmt: skip
         self.step("favorites", Favorite, ["user_id", "article_id", "created_at"],
                   ((user_ids[u], article_ids[a], _when(ages[a] * rng.random()))
                    for u, a in favorites))  # fmt: skip
@@ -164,7 +145,7 @@ class Seeder:
                                         "updated_at"],
                   self._comments(article_ids, user_ids, ages))  # fmt: skip
         started = time.perf_counter()
-        refresh_counters()
+        article_counters_rebuild()
         self.log(f"  {'counters':<12} {'':>10} in {time.perf_counter() - started:6.1f} s")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [User, Tag, Article]):
@@ -189,6 +170,7 @@ class Seeder:
         ids = dict(zip(new, range(first_tag, first_tag + len(new)), strict=True)) | existing
         self.step("tags", Tag, ["id", "name", "created_at"],
                   ((ids[name], name, _when(YEAR)) for name in new))  # fmt: skip
+        self.tag_names = {tag_id: name for name, tag_id in ids.items()}
         return [ids[name] for name in names]
 
     def _favorite_pairs(self, n_users: int, n_articles: int) -> tuple[list, array]:
@@ -205,7 +187,19 @@ class Seeder:
                 counts[article] += 1
         return pairs, counts
 
-    def _articles(self, ids: range, authors: array, ages: array, counts: array) -> Iterator:
+    def _pick_tags(self, n_articles: int, tag_ids: list[int]) -> list[tuple[int, ...]]:
+        """1-3 tag ids per article, skewed: a few tags are on many articles (the ones a tag
+        filter is slowest on)."""
+        rng, n_tags = self.rng, len(tag_ids)
+        return [
+            tuple(dict.fromkeys(tag_ids[int(n_tags * rng.random() ** 2)]
+                                for _ in range(rng.randint(1, 3))))
+            for _ in range(n_articles)
+        ]  # fmt: skip
+
+    def _articles(
+        self, ids: range, authors: array, ages: array, counts: array, picks: list[tuple]
+    ) -> Iterator:
         rng = self.rng
         paragraphs = [" ".join(_sentence(rng, 8, 20) for _ in range(4)) for _ in range(500)]
         for i, article_id in enumerate(ids):
@@ -222,16 +216,14 @@ class Seeder:
                 created,
                 updated,
                 counts[i],
+                [self.tag_names[tag_id] for tag_id in picks[i]],
             )
 
-    def _article_tags(self, article_ids: range, tag_ids: list[int], ages: array) -> Iterator:
-        rng, n_tags = self.rng, len(tag_ids)
+    def _article_tags(self, article_ids: range, picks: list[tuple], ages: array) -> Iterator:
         for i, article_id in enumerate(article_ids):
             created = _when(ages[i])
-            # Skewed: a few tags are on many articles (the ones a tag filter is slowest on).
-            picked = {int(n_tags * rng.random() ** 2) for _ in range(rng.randint(1, 3))}
-            for position, tag in enumerate(picked):
-                yield article_id, tag_ids[tag], position, created
+            for position, tag_id in enumerate(picks[i]):
+                yield article_id, tag_id, position, created
 
     def _follows(self, user_ids: range) -> Iterator[tuple]:
         rng, n = self.rng, len(user_ids)
