@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "tags",
     "articles",
     "comments",
+    "conduit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "conduit.readcache.AnonymousReadCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +98,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a db_worker subprocess can share the test database.
     _db_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
+
+# `default` is shared by every process (one host: files; several: CACHE_URL=redis://...); it
+# holds the read cache's version stamp. `reads` holds each process's cached API responses.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'shared'}"),
+    "reads": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "conduit-reads",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+# How long an anonymous API read may be served from memory; 0 turns the read cache off.
+# Any business change invalidates it at once (conduit/readcache.py).
+READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "users.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,6 @@
+from conduit.readcache import invalidate_read_cache
+from events.base import Event
+
+EVENT_HANDLERS = {
+    Event: [invalidate_read_cache],
+}
