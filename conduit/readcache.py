@@ -5,7 +5,8 @@ inline to the `Event` base class, replaces the shared version stamp right after 
 A cached response is keyed by that stamp, so none is served after a change it does not show.
 The stamp lives in the shared cache (`default`: a file cache on one host; Redis or Memcached
 across hosts, via CACHE_URL); the responses themselves in each process's memory (`reads`).
-Requests with credentials are never cached: they carry `favorited` / `following` per viewer.
+Requests with credentials are never cached: they carry `favorited` / `following` per viewer;
+nor are responses marked `Cache-Control: no-store`.
 """
 
 import hashlib
@@ -54,6 +55,10 @@ class AnonymousReadCacheMiddleware:
         if cached is not None:
             return HttpResponse(cached, content_type="application/json")
         response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming:
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
             reads.set(key, response.content, seconds)
         return response

@@ -59,3 +59,22 @@ def test_the_cached_response_still_carries_its_own_request_id(api_client):
 
     assert response["X-Request-ID"] == "second"
     assert response["Content-Type"] == "application/json"
+
+
+def test_responses_marked_no_store_are_not_cached(api_client, settings):
+    from django.http import JsonResponse
+    from django.test import RequestFactory
+
+    from conduit.readcache import AnonymousReadCacheMiddleware
+
+    served = []
+
+    def view(request):
+        served.append(request.path)
+        return JsonResponse({}, headers={"Cache-Control": "no-store"})
+
+    middleware = AnonymousReadCacheMiddleware(view)
+    middleware(RequestFactory().get("/api/_bench/floor"))
+    middleware(RequestFactory().get("/api/_bench/floor"))
+
+    assert len(served) == 2
