@@ -97,7 +97,8 @@ class AuthorStats(models.Model):
 
 class ArticleTotal(models.Model):
     """The number of articles, spread over a few rows so that concurrent creates do not
-    queue on one row lock; the total is their sum. Kept by articles.services."""
+    queue on one row lock; the total is their sum (a row may be negative: an article counted
+    into one shard can be deleted from another). Kept by articles.services."""
 
     SHARDS = 8
 

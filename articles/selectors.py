@@ -1,17 +1,22 @@
-"""Reads of articles: rows with everything an API response needs, so that a page of articles
-costs the same two queries (total, page) whatever its size."""
+"""Reads of articles: plain rows with everything a response shows, remembered until the next
+business change (conduit.readcache); what differs per viewer, `favorited` and
+`author_following`, is added by one small query. A page costs the same few queries whatever
+its size, and none while nothing has changed."""
 
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Sum, Value
+from collections.abc import Sequence
+
+from django.db.models import IntegerField, QuerySet, Sum, Value
 
 from articles.models import Article, ArticleTotal, AuthorStats, Favorite
 from conduit.api import Page
 from conduit.errors import NotFound
+from conduit.readcache import read_through
 from tags.models import Tag
 from users.models import Follow, User
-from users.selectors import following_expression
 
 # What a response reads of an article and its author (never the password hash).
 _ROW_FIELDS = (
+    "id",
     "slug",
     "title",
     "description",
@@ -19,25 +24,55 @@ _ROW_FIELDS = (
     "created_at",
     "updated_at",
     "favorites_count",
+    "author_id",
     "author__username",
     "author__bio",
     "author__image",
 )
+_FAVORITED, _FOLLOWING = 1, 2
 
 
-def _rows(articles: QuerySet[Article], viewer: User | None, *, body: bool = False) -> QuerySet:
-    """Plain rows (dicts) with everything a response shows, `favorited` and
-    `author_following` for the viewer included (False for anonymous viewers): no model
-    instances, no second query."""
-    if viewer is None:
-        favorited = Value(False, output_field=BooleanField())
-    else:
-        favorited = Exists(Favorite.objects.filter(article=OuterRef("pk"), user=viewer))
-    return articles.values(
-        *_ROW_FIELDS,
-        *(("body",) if body else ()),
-        favorited=favorited,
-        author_following=following_expression(viewer, user_ref="author_id"),
+def _rows(articles: QuerySet[Article], *, body: bool = False) -> QuerySet:
+    return articles.values(*_ROW_FIELDS, *(("body",) if body else ()))
+
+
+def _for_viewer(rows: list[dict], viewer: User | None) -> list[dict]:
+    """The rows with `favorited` and `author_following` for the viewer (False for anonymous
+    viewers): one query for the whole page, remembered like the page itself."""
+    if viewer is None or not rows:
+        return [row | {"favorited": False, "author_following": False} for row in rows]
+    article_ids = tuple(row["id"] for row in rows)
+    author_ids = tuple(sorted({row["author_id"] for row in rows}))
+    favorited, following = read_through(
+        ("marks", viewer.pk, article_ids, author_ids),
+        lambda: _marks(viewer, article_ids, author_ids),
+    )
+    return [
+        row
+        | {"favorited": row["id"] in favorited, "author_following": row["author_id"] in following}
+        for row in rows
+    ]
+
+
+def _marks(
+    viewer: User, article_ids: Sequence[int], author_ids: Sequence[int]
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Which of the articles the viewer favorited, and which of the authors they follow."""
+    kind = IntegerField()
+    favorited = (
+        Favorite.objects.filter(user=viewer, article_id__in=article_ids)
+        .annotate(kind=Value(_FAVORITED, output_field=kind))
+        .values_list("kind", "article_id")
+    )
+    following = (
+        Follow.objects.filter(follower=viewer, followed_id__in=author_ids)
+        .annotate(kind=Value(_FOLLOWING, output_field=kind))
+        .values_list("kind", "followed_id")
+    )
+    pairs = list(favorited.union(following, all=True))
+    return (
+        frozenset(pk for kind, pk in pairs if kind == _FAVORITED),
+        frozenset(pk for kind, pk in pairs if kind == _FOLLOWING),
     )
 
 
@@ -51,11 +86,21 @@ def article_page(
 ) -> tuple[list[dict], int]:
     """A page of article rows newest first, without `body`, narrowed by a tag name, an author's
     username and the username of someone who favorited them (the filters combine), and the
-    total that match. One filter or none reads the total from a counter; a combination
-    counts (each filter already narrows the rows to one tag, author or reader)."""
+    total that match."""
+    rows, count = read_through(
+        ("article-page", tag, author, favorited, page.limit, page.offset),
+        lambda: _article_page(page=page, tag=tag, author=author, favorited=favorited),
+    )
+    return _for_viewer(rows, viewer), count
+
+
+def _article_page(
+    *, page: Page, tag: str | None, author: str | None, favorited: str | None
+) -> tuple[list[dict], int]:
+    """One filter or none reads the total from a counter; a combination counts (each filter
+    already narrows the rows to one tag, author or reader)."""
     articles = Article.objects.all()
     ordering: tuple[str, ...] = ("-created_at", "-id")
-    count: int | None = None
     if tag and not (author or favorited):
         found = Tag.objects.filter(name=tag).values_list("pk", "articles_count").first()
         if found is None:
@@ -91,37 +136,44 @@ def article_page(
         count = articles.count()
     else:
         count = ArticleTotal.objects.aggregate(total=Sum("articles_count"))["total"] or 0
-    return _paged(articles.order_by(*ordering), viewer, page), count
+    return _paged(articles.order_by(*ordering), page), count
 
 
 def article_feed_page(*, viewer: User, page: Page) -> tuple[list[dict], int]:
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
-    # One query for both the authors and their counts; then the page names the authors
-    # outright, which lets PostgreSQL read each author's newest articles from the
-    # (author, -created_at, -id) index instead of filtering the whole newest-first index.
+    rows, count = read_through(
+        ("feed-page", viewer.pk, page.limit, page.offset),
+        lambda: _feed_page(viewer=viewer, page=page),
+    )
+    return _for_viewer(rows, viewer), count
+
+
+def _feed_page(*, viewer: User, page: Page) -> tuple[list[dict], int]:
+    # One query for both the authors and their totals; the page then names the authors.
     followed = dict(
         Follow.objects.filter(follower=viewer)
         .values_list("followed_id", "followed__article_stats__articles_count")
         .order_by()
     )
-    count = sum(articles or 0 for articles in followed.values())
     if not followed:
         return [], 0
     articles = Article.objects.filter(author_id__in=list(followed)).order_by("-created_at", "-id")
-    return _paged(articles, viewer, page), count
+    return _paged(articles, page), sum(count or 0 for count in followed.values())
 
 
-def _paged(articles: QuerySet[Article], viewer: User | None, page: Page) -> list[dict]:
-    return list(_rows(articles, viewer)[page.offset : page.offset + page.limit])
+def _paged(articles: QuerySet[Article], page: Page) -> list[dict]:
+    return list(_rows(articles)[page.offset : page.offset + page.limit])
 
 
 def article_get(*, slug: str, viewer: User | None) -> dict:
     """One article's row, body included, for the viewer; 404 when the slug is unknown."""
-    row = _rows(Article.objects.filter(slug=slug), viewer, body=True).first()
+    row = read_through(
+        ("article", slug), lambda: _rows(Article.objects.filter(slug=slug), body=True).first()
+    )
     if row is None:
         raise NotFound("article")
-    return row
+    return _for_viewer([row], viewer)[0]
 
 
 def article_row(article: Article, *, favorited: bool, author_following: bool) -> dict:

@@ -96,7 +96,7 @@ def _add_to_counters(model: type[Model], pk: int, **deltas: int) -> None:
         return
     try:
         with transaction.atomic():
-            model.objects.create(pk=pk, **{field: max(delta, 0) for field, delta in deltas.items()})
+            model.objects.create(pk=pk, **deltas)
     except IntegrityError:  # created by a concurrent transaction in the meantime
         model.objects.filter(pk=pk).update(**changes)
 

@@ -3,11 +3,13 @@
 from articles.models import Article
 from comments.models import Comment
 from conduit.errors import NotFound
+from conduit.readcache import read_through
 from users.models import User
-from users.selectors import following_expression
+from users.selectors import followed_among
 
 _ROW_FIELDS = (
     "id",
+    "author_id",
     "created_at",
     "updated_at",
     "body",
@@ -19,17 +21,23 @@ _ROW_FIELDS = (
 
 def comment_rows(*, slug: str, viewer: User | None) -> list[dict]:
     """The comments of the article at `slug`, newest first, as rows with `author_following`
-    for the viewer; one query, a second only to tell "no comments" from "no such article"."""
+    for the viewer; 404 when there is no such article."""
+    rows = read_through(("comments", slug), lambda: _comment_rows(slug))
+    if rows is None:
+        raise NotFound("article")
+    following = followed_among(viewer, {row["author_id"] for row in rows})
+    return [row | {"author_following": row["author_id"] in following} for row in rows]
+
+
+def _comment_rows(slug: str) -> list[dict] | None:
+    # One query; a second only to tell "no comments" from "no such article".
     rows = list(
         Comment.objects.filter(article__slug=slug)
         .order_by("-created_at", "-id")
-        .values(
-            *_ROW_FIELDS,
-            author_following=following_expression(viewer, user_ref="author_id"),
-        )
+        .values(*_ROW_FIELDS)
     )
     if not rows and not Article.objects.filter(slug=slug).exists():
-        raise NotFound("article")
+        return None
     return rows
 
 
@@ -38,6 +46,7 @@ def comment_row(comment: Comment) -> dict:
     author = comment.author
     return {
         "id": comment.pk,
+        "author_id": author.pk,
         "created_at": comment.created_at,
         "updated_at": comment.updated_at,
         "body": comment.body,

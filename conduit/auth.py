@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from conduit.readcache import read_through
 from events.context import bind_actor
 
 _SCHEMES = (b"token", b"bearer")
@@ -47,7 +48,11 @@ class JWTAuthentication(BaseAuthentication):
         if parts[0].lower() not in _SCHEMES or len(parts) != 2:
             raise AuthenticationFailed("is invalid")
         token = parts[1].decode("latin-1")
-        user = get_user_model().objects.filter(pk=user_id_from_token(token), is_active=True).first()
+        user_id = user_id_from_token(token)
+        user = read_through(
+            ("token-user", user_id),
+            lambda: get_user_model().objects.filter(pk=user_id, is_active=True).first(),
+        )
         if user is None:
             raise AuthenticationFailed("is invalid")
         bind_actor(user.pk)

@@ -1,64 +1,54 @@
-"""Anonymous API reads, cached until the next business change.
+"""Reads remembered until the next business change.
 
 Every committed business change publishes an event, and `invalidate_read_cache`, subscribed
-inline to the `Event` base class, replaces the shared version stamp right after the commit.
-A cached response is keyed by that stamp, so none is served after a change it does not show.
-The stamp lives in the shared cache (`default`: a file cache on one host; Redis or Memcached
-across hosts, via CACHE_URL); the responses themselves in each process's memory (`reads`).
-Requests with credentials are never cached: they carry `favorited` / `following` per viewer;
-nor are responses marked `Cache-Control: no-store`.
+inline to the `Event` base class, replaces a shared version stamp right after the commit.
+`read_through` keys what it remembers by that stamp, so nothing is served after a change it
+does not show: a reader still answering from the old stamp started before the change was
+visible, as it would have without a cache. The stamp lives in the shared `default` cache (a
+file on one host; Redis or Memcached across hosts, via CACHE_URL); the remembered values in
+each process's memory (`reads`). READ_CACHE_SECONDS=0 turns it off.
+
+Selectors cache what every viewer sees alike (rows, totals, tags, profiles, the user behind a
+token) and compute what differs per viewer (`favorited`, `following`) with one small query
+that is remembered per viewer and page.
 """
 
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
 
 from events.base import Event
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "conduit:read-version"
+_MISSING = object()
 
 
 def invalidate_read_cache(event: Event | None = None) -> None:
-    """Every business change makes every cached read stale (coarse, and always right)."""
+    """Every business change makes everything remembered stale (coarse, and always right)."""
     caches["default"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-class AnonymousReadCacheMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        seconds = settings.READ_CACHE_SECONDS
-        if (
-            not seconds
-            or request.method != "GET"
-            or "HTTP_AUTHORIZATION" in request.META
-            or not request.path.startswith("/api/")
-        ):
-            return self.get_response(request)
-        try:
-            version = caches["default"].get(VERSION_KEY, "0")
-        except Exception:  # a broken cache must not break reads
-            logger.exception("Read cache unavailable")
-            return self.get_response(request)
-        path = request.get_full_path().encode()
-        key = f"conduit:read:{version}:{hashlib.blake2b(path, digest_size=16).hexdigest()}"
-        reads = caches["reads"]
-        cached = reads.get(key)
-        if cached is not None:
-            return HttpResponse(cached, content_type="application/json")
-        response = self.get_response(request)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and "no-store" not in response.get("Cache-Control", "")
-        ):
-            reads.set(key, response.content, seconds)
-        return response
+def read_through[T](parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, or what it returned for the same `parts` since the last business change."""
+    seconds = settings.READ_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    try:
+        version = caches["default"].get(VERSION_KEY, "0")
+    except Exception:  # a broken shared cache must not break reads
+        logger.exception("The read cache's version stamp is unavailable")
+        return compute()
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    key = f"conduit:{version}:{digest}"
+    reads = caches["reads"]
+    value = reads.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        reads.set(key, value, seconds)
+    return value

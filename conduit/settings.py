@@ -45,7 +45,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "conduit.readcache.AnonymousReadCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +99,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
 
 # `default` is shared by every process (one host: files; several: CACHE_URL=redis://...); it
-# holds the read cache's version stamp. `reads` holds each process's cached API responses.
+# holds the read cache's version stamp. `reads` holds what each process remembers.
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'shared'}"),
     "reads": {
@@ -109,8 +108,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
-# How long an anonymous API read may be served from memory; 0 turns the read cache off.
-# Any business change invalidates it at once (conduit/readcache.py).
+# How long a read may be remembered; 0 turns the read cache off. Any business change
+# invalidates it at once (conduit/readcache.py).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "users.User"

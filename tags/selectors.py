@@ -1,15 +1,17 @@
 """Reads of tags."""
 
-from django.db.models import QuerySet
-
+from conduit.readcache import read_through
 from tags.models import Tag
 
 
-def tag_names_in_use() -> QuerySet[Tag, str]:
+def tag_names_in_use() -> list[str]:
     """Every tag attached to at least one article, most used first, then by name (read from
-    the tags' counters, not counted)."""
-    return (
-        Tag.objects.filter(articles_count__gt=0)
-        .order_by("-articles_count", "name")
-        .values_list("name", flat=True)
+    the tags' counters, and remembered until the next business change)."""
+    return read_through(
+        ("tags-in-use",),
+        lambda: list(
+            Tag.objects.filter(articles_count__gt=0)
+            .order_by("-articles_count", "name")
+            .values_list("name", flat=True)
+        ),
     )

@@ -232,14 +232,14 @@ def _arrange_many(viewer, author, count: int) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 50])
-def test_the_list_costs_three_queries_at_any_page_size(
+def test_the_list_costs_four_queries_at_any_page_size(
     alice, bob, client_for, django_assert_num_queries, count
 ):
     _arrange_many(alice, bob, count)
     client = client_for(alice)
 
-    # user (auth), count (a combination of filters is counted), page with its tags
-    with django_assert_num_queries(3):
+    # user (auth), count (a combination of filters is counted), page, the viewer's marks
+    with django_assert_num_queries(4):
         response = client.get("/api/articles", {"limit": 100, "tag": "a", "author": "bob"})
 
     assert len(response.json()["articles"]) == count
@@ -260,25 +260,25 @@ def test_the_anonymous_list_costs_two_queries_at_any_page_size(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 50])
-def test_the_feed_costs_three_queries_at_any_page_size(
+def test_the_feed_costs_four_queries_at_any_page_size(
     alice, bob, client_for, django_assert_num_queries, count
 ):
     _arrange_many(alice, bob, count)
     client = client_for(alice)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/api/articles/feed", {"limit": 100})
 
     assert len(response.json()["articles"]) == count
 
 
 @pytest.mark.django_db
-def test_a_single_article_costs_two_queries(alice, bob, client_for, django_assert_num_queries):
+def test_a_single_article_costs_three_queries(alice, bob, client_for, django_assert_num_queries):
     article = ArticleFactory(author=bob, tag_list=["a", "b"])
     client = client_for(alice)
 
-    # user (auth), the article with its annotations and tags
-    with django_assert_num_queries(2):
+    # user (auth), the article, the viewer's favorite and follow
+    with django_assert_num_queries(3):
         client.get(f"/api/articles/{article.slug}")
 
 

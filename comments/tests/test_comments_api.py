@@ -129,7 +129,7 @@ def test_comment_authors_show_whether_the_viewer_follows_them(alice, bob, charli
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 50])
-def test_the_comment_list_costs_two_queries_at_any_size(
+def test_the_comment_list_costs_three_queries_at_any_size(
     alice, bob, client_for, django_assert_num_queries, count
 ):
     article = ArticleFactory()
@@ -137,8 +137,8 @@ def test_the_comment_list_costs_two_queries_at_any_size(
     CommentFactory.create_batch(count, article=article, author=bob)
     client = client_for(alice)
 
-    # user (auth), comments with authors and following
-    with django_assert_num_queries(2):
+    # user (auth), comments with their authors, which of them the viewer follows
+    with django_assert_num_queries(3):
         response = client.get(url(article))
 
     assert len(response.json()["comments"]) == count

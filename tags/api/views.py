@@ -7,4 +7,4 @@ from tags.selectors import tag_names_in_use
 
 class TagListApi(APIView):
     def get(self, request: Request) -> Response:
-        return Response({"tags": list(tag_names_in_use())})
+        return Response({"tags": tag_names_in_use()})

@@ -33,13 +33,13 @@ def test_bob_sees_whether_he_follows_alice(client_for, alice, bob, charlie):
 
 
 @pytest.mark.django_db
-def test_a_profile_costs_one_query_for_anonymous_and_two_for_a_viewer(
+def test_a_profile_costs_one_query_for_anonymous_and_three_for_a_viewer(
     api_client, client_for, alice, bob, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
         api_client.get("/api/profiles/alice")
     client = client_for(bob)
-    with django_assert_num_queries(2):  # the token's user, the profile with `following`
+    with django_assert_num_queries(3):  # the token's user, the profile, `following`
         client.get("/api/profiles/alice")
 
 
