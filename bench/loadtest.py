@@ -195,7 +195,12 @@ def markdown(run: dict) -> str:
         f"Commit `{run['commit']}`, {run['cpus']} CPUs, gunicorn `{run['server']}`, "
         f"{run['connections']} connections (POST: {POST_CONNECTIONS}), {run['duration']} s per "
         f"endpoint after {run['warmup']} s of warm-up. Floor: {floor:.0f} req/s (mean of the "
-        "runs before and after the endpoints).",
+        "runs before and after the endpoints). Read cache: "
+        + (
+            f"on ({run['read_cache_seconds']} s; hits skip the database, see conduit/readcache.py)."
+            if run["read_cache_seconds"]
+            else "off (READ_CACHE_SECONDS=0: every request reads the database)."
+        ),
         "",
         "| endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to floor | target | met "
         "| queries |",
@@ -282,13 +287,15 @@ def main() -> None:
         "endpoints": rows,
         "worker_comparison": comparison,
         "post_events": rows[-1]["events_written"],
+        "read_cache_seconds": int(env.get("READ_CACHE_SECONDS", "60")),
     }
     table = markdown(run)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{run['timestamp']}-{vendor}.json").write_text(json.dumps(run, indent=2) + "\n")
-    (RESULTS / f"latest-{vendor}.md").write_text(table)
+    name = f"{vendor}{'' if run['read_cache_seconds'] else '-no-read-cache'}"
+    (RESULTS / f"{run['timestamp']}-{name}.json").write_text(json.dumps(run, indent=2) + "\n")
+    (RESULTS / f"latest-{name}.md").write_text(table)
     print("\n" + table)
-    log(f"saved bench/results/{run['timestamp']}-{vendor}.json and latest-{vendor}.md")
+    log(f"saved bench/results/{run['timestamp']}-{name}.json and latest-{name}.md")
     failures = sum(row["non2xx"] + row["socket_errors"] for row in rows)
     if failures:
         log(f"error: {failures} non-2xx responses or socket errors")
