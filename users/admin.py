@@ -10,6 +10,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from conduit.readcache import invalidate_read_cache
 from users.models import Follow, User
 from users.services import user_register, user_unfollow, user_update
 from users.validators import is_valid_username, normalize_email, normalize_username
@@ -94,6 +95,10 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if changes:
             user_update(user=obj, **changes)
+        if set(form.changed_data) - set(changes):
+            # Account flags (is_active, ...) publish no event: forget the cached token users
+            # so that a deactivation takes effect at once.
+            invalidate_read_cache()
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool

@@ -137,3 +137,27 @@ def test_follows_cannot_be_added_or_edited_in_the_admin(staff_client, alice, bob
     assert staff_client.get("/admin/users/follow/add/").status_code == 403
     response = staff_client.post(f"/admin/users/follow/{follow.pk}/change/", {})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_deactivating_alice_in_the_admin_stops_her_token_at_once(
+    staff_client, alice, client_for, settings
+):
+    settings.READ_CACHE_SECONDS = 60
+    alices_client = client_for(alice)
+    assert alices_client.get("/api/user").status_code == 200  # her user is now remembered
+
+    response = staff_client.post(
+        f"/admin/users/user/{alice.pk}/change/",
+        {
+            "email": "alice@example.com",
+            "username": "alice",
+            "bio": "",
+            "image": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },  # is_active left unticked
+    )
+
+    assert response.status_code == 302, response.content
+    assert alices_client.get("/api/user").status_code == 401
