@@ -195,3 +195,22 @@ def test_metrics_flush_moves_buffered_samples():
     metrics.flush()
 
     assert not metrics._samples
+
+
+def test_a_fresh_process_knows_every_apps_event_types():
+    """The worker rebuilds events by type name, so every app's events module must be loaded
+    at start-up, not only when some view happens to import it."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "manage.py", "events_catalog", "--format", "json"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    types = {entry["type"] for entry in json.loads(out)}
+    assert {"users.UserRegistered", "articles.ArticleCreated", "comments.CommentDeleted"} <= types
+    assert {"tags.TagUsed", "users.UserFollowed"} <= types
