@@ -5,8 +5,11 @@ SHELL := /bin/bash
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8000
+HOST    ?= 127.0.0.1
 STAMP   := $(VENV)/.installed
-WORKERS ?= 2
+# Three sync workers served this 2-core machine best (bench/README.md, "Choosing gunicorn's
+# worker class and count").
+WORKERS ?= 3
 
 # The first Python >= 3.12 that actually runs (pyenv shims can exist and still refuse).
 define find_python
@@ -50,9 +53,12 @@ run: seed
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload & \
 	  wait
 
+# Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers.
 serve: install
-	DEBUG=$${DEBUG:-off} $(VENV)/bin/gunicorn conduit.wsgi:application \
-	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --no-sendfile --access-logfile -
+	rm -rf .prometheus && mkdir -p .prometheus
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus \
+	  $(VENV)/bin/gunicorn conduit.wsgi:application \
+	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 worker: install
 	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'

@@ -299,3 +299,30 @@ def test_a_list_with_one_filter_or_none_reads_its_total_and_page_in_two_queries(
     assert response.json()["articlesCount"] == count
     assert len(response.json()["articles"]) == count
     assert response.json()["articles"][0]["tagList"] == ["a", "b", "c"]
+
+
+@pytest.mark.django_db
+def test_the_feed_pages_through_followed_authors_newest_first_past_a_prolific_stranger(
+    alice, bob, charlie, client_for
+):
+    dana = UserFactory(username="dana")
+    FollowFactory(follower=alice, followed=bob)
+    FollowFactory(follower=alice, followed=dana)
+    start = timezone.now() - timedelta(days=30)
+    followed_titles = []
+    for day in range(6):
+        author = bob if day % 2 else dana
+        article = ArticleFactory(author=author, created_at=start + timedelta(days=day))
+        followed_titles.append(article.title)
+    for hour in range(30):  # charlie, whom alice does not follow, writes more and later
+        ArticleFactory(author=charlie, created_at=start + timedelta(days=10, hours=hour))
+    newest_first = list(reversed(followed_titles))
+    client = client_for(alice)
+
+    pages = [
+        client.get("/api/articles/feed", {"limit": 4, "offset": offset}).json() for offset in (0, 4)
+    ]
+
+    assert [page["articlesCount"] for page in pages] == [6, 6]
+    assert [a["title"] for a in pages[0]["articles"]] == newest_first[:4]
+    assert [a["title"] for a in pages[1]["articles"]] == newest_first[4:]
