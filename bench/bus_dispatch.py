@@ -37,7 +37,7 @@ from django.dispatch import Signal  # noqa: E402
 from events import metrics  # noqa: E402
 from events.base import Event  # noqa: E402
 from events.bus import EventBus  # noqa: E402
-from events.context import current_context  # noqa: E402
+from events.context import current_origin  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +86,7 @@ def dispatch_costs() -> list[dict]:
         bus = EventBus()
         for index in range(subscribers):
             bus.subscribe(BenchPinged, make_handler(index))
-        context = current_context()
+        context = current_origin()
 
         def in_memory_part_of_publish(bus=bus, context=context):
             # What publish does in memory: find the route; after commit, dispatch to it.

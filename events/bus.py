@@ -21,7 +21,7 @@ from django.dispatch import Signal
 
 from events import delivery, metrics
 from events.base import Event
-from events.context import EventContext, current_context, enter_context, leave_context
+from events.context import Origin, current_origin, enter_dispatch, leave_dispatch
 
 logger = logging.getLogger(__name__)
 _record_sample = metrics.record_sample
@@ -153,7 +153,7 @@ class EventBus:
             delivery_ids = delivery.enqueue_deliveries(event, route.background)
         metrics.record_published(event.type_name)
         if route.signals:
-            dispatch = partial(self.dispatch, event, route.signals, current_context())
+            dispatch = partial(self.dispatch, event, route.signals, current_origin())
             transaction.on_commit(dispatch, robust=True)
         if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
             transaction.on_commit(partial(delivery.run_now, delivery_ids), robust=True)
@@ -162,23 +162,18 @@ class EventBus:
         # thread_sensitive: the same thread, connection and transaction as the caller's ORM calls.
         await sync_to_async(self.publish, thread_sensitive=True)(event)
 
-    def dispatch(
-        self, event: Event, signals: tuple[Signal, ...], published_in: EventContext
-    ) -> None:
+    def dispatch(self, event: Event, signals: tuple[Signal, ...], published_in: Origin) -> None:
         """Send a committed event to its inline handlers, in the context it was published in.
         Nothing raised here reaches the publisher: `send_robust` logs a failure with its
         traceback; we count it and record it for `events_retry`."""
-        metrics.ensure_flusher()
-        token = enter_context(
-            EventContext(published_in.actor_id, published_in.request_id, event.event_id)
-        )
+        tokens = enter_dispatch(published_in, event.event_id)
         try:
             for signal in signals:
                 for receiver, result in signal.send_robust(type(event), event=event):
                     if isinstance(result, Exception):
                         self._inline_handler_failed(event, receiver, result)
         finally:
-            leave_context(token)
+            leave_dispatch(tokens)
 
     def _inline_handler_failed(self, event: Event, receiver: Any, exc: Exception) -> None:
         path = getattr(receiver, "path", repr(receiver))

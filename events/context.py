@@ -1,7 +1,9 @@
 """Who and what caused the events being published now: actor, request, causing event.
 
-Set by the request middleware, the authentication class and the delivery code; read by the
-bus when it writes an EventRecord. A contextvar, so threads and asyncio tasks each see their own.
+Set by the request middleware, the authentication class, the bus (while it dispatches) and the
+delivery code; read by the bus when it writes an EventRecord. Contextvars, so threads and
+asyncio tasks each see their own. The request's part (`Origin`) and the causing event live in
+two variables because dispatch changes only the second, once per event, on the hot path.
 """
 
 from collections.abc import Iterator
@@ -11,41 +13,62 @@ from typing import NamedTuple
 from uuid import UUID
 
 
+class Origin(NamedTuple):
+    actor_id: int | None = None
+    request_id: str = ""
+
+
 class EventContext(NamedTuple):
-    # A NamedTuple: made on every dispatch, and cheaper to build than a frozen dataclass.
     actor_id: int | None = None
     request_id: str = ""
     causation_id: UUID | None = None
 
 
-_EMPTY = EventContext()
-_current: ContextVar[EventContext] = ContextVar("conduit_event_context", default=_EMPTY)
+_NO_ORIGIN = Origin()
+_origin: ContextVar[Origin] = ContextVar("conduit_event_origin", default=_NO_ORIGIN)
+_causation: ContextVar[UUID | None] = ContextVar("conduit_event_causation", default=None)
+
+DispatchTokens = tuple[Token[Origin] | None, Token[UUID | None]]
 
 
 def current_context() -> EventContext:
-    return _current.get()
+    origin = _origin.get()
+    return EventContext(origin.actor_id, origin.request_id, _causation.get())
 
 
-def enter_context(context: EventContext) -> Token[EventContext]:
-    """The fast path of `event_context` for the bus: set, then `leave_context(token)`."""
-    return _current.set(context)
+def current_origin() -> Origin:
+    """What the bus keeps of a publisher's context, to dispatch in it after commit."""
+    return _origin.get()
 
 
-def leave_context(token: Token[EventContext]) -> None:
-    _current.reset(token)
+def enter_dispatch(origin: Origin, causation_id: UUID) -> DispatchTokens:
+    """The bus's fast path: handlers of an event run in its publisher's origin, caused by it.
+    Leave with `leave_dispatch(tokens)`."""
+    origin_token = None if _origin.get() is origin else _origin.set(origin)
+    return origin_token, _causation.set(causation_id)
+
+
+def leave_dispatch(tokens: DispatchTokens) -> None:
+    origin_token, causation_token = tokens
+    _causation.reset(causation_token)
+    if origin_token is not None:
+        _origin.reset(origin_token)
 
 
 @contextmanager
-def event_context(**changes: object) -> Iterator[EventContext]:
-    """Run a block with some context fields replaced; the previous context comes back after."""
-    context = _current.get()._replace(**changes)
-    token = _current.set(context)
+def event_context(
+    *, actor_id: int | None = None, request_id: str = "", causation_id: UUID | None = None
+) -> Iterator[EventContext]:
+    """Run a block in the given context; the previous context comes back after."""
+    origin_token = _origin.set(Origin(actor_id, request_id))
+    causation_token = _causation.set(causation_id)
     try:
-        yield context
+        yield current_context()
     finally:
-        _current.reset(token)
+        _causation.reset(causation_token)
+        _origin.reset(origin_token)
 
 
 def bind_actor(actor_id: int | None) -> None:
     """Record the authenticated user for the rest of the current request."""
-    _current.set(_current.get()._replace(actor_id=actor_id))
+    _origin.set(_origin.get()._replace(actor_id=actor_id))

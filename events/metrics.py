@@ -46,7 +46,6 @@ DELIVERIES_DEAD = Counter(
 FLUSH_INTERVAL_SECONDS = 1.0
 _samples: deque[tuple[str, str, bool, float]] = deque(maxlen=100_000)
 _flush_lock = threading.Lock()
-_flusher_started = False
 
 # The hot path appends straight to the buffer: `record_sample((handler, mode, ok, seconds))`.
 record_sample = _samples.append
@@ -54,13 +53,6 @@ record_sample = _samples.append
 
 def record_handler_run(handler: str, mode: str, ok: bool, seconds: float) -> None:
     record_sample((handler, mode, ok, seconds))
-    ensure_flusher()
-
-
-def ensure_flusher() -> None:
-    """Start this process's flusher thread once (again in a forked child)."""
-    if not _flusher_started:
-        _start_flusher()
 
 
 def record_published(type_name: str) -> None:
@@ -80,28 +72,20 @@ def flush() -> None:
 
 
 def _start_flusher() -> None:
-    global _flusher_started
-    with _flush_lock:
-        if _flusher_started:
-            return
-        _flusher_started = True
     thread = threading.Thread(target=_flush_forever, name="event-metrics-flusher", daemon=True)
     thread.start()
-
-
-def _forget_flusher() -> None:
-    global _flusher_started
-    _flusher_started = False
-
-
-# A forked gunicorn worker inherits the flag but not the thread.
-os.register_at_fork(after_in_child=_forget_flusher)
 
 
 def _flush_forever() -> None:
     while True:
         time.sleep(FLUSH_INTERVAL_SECONDS)
         flush()
+
+
+# One flusher per process: this one, and one in every forked child (a gunicorn worker
+# inherits the buffer but not the thread).
+_start_flusher()
+os.register_at_fork(after_in_child=_start_flusher)
 
 
 class DeliveryBacklogCollector(Collector):
