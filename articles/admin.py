@@ -27,8 +27,22 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
     search_fields = ["title", "slug", "author__username"]
     date_hierarchy = "created_at"
-    readonly_fields = ["slug", "author", "favorites_count", "created_at", "updated_at"]
+    # Moderation reads and deletes; writing is the author's, through the API and the
+    # services (an admin edit would change no slug, publish no event, refresh no cache).
+    readonly_fields = [
+        "title",
+        "slug",
+        "description",
+        "body",
+        "author",
+        "favorites_count",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [ArticleTagInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).annotate(tags_count=Count("article_tags"))

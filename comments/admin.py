@@ -12,7 +12,9 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["id", "article", "author", "short_body", "created_at"]
     list_select_related = ["article", "author"]
     search_fields = ["body", "author__username", "article__slug"]
-    readonly_fields = ["article", "author", "created_at", "updated_at"]
+    # Moderation reads and deletes; the body is the author's (an edit here would publish
+    # nothing and refresh no cache).
+    readonly_fields = ["article", "author", "body", "created_at", "updated_at"]
 
     @admin.display(description="body")
     def short_body(self, comment: Comment) -> str:

@@ -36,14 +36,13 @@ def deliver_event(event_id: str, handler: str) -> str:
             return "already handled"
         record = EventRecord.objects.get(pk=event_id)
         event = event_from_record(record)
-        context = {
-            "actor_id": record.actor_id,
-            "request_id": record.request_id,
-            "causation_id": record.event_id,
-        }
         start = perf_counter()
         try:
-            with event_context(**context):
+            with event_context(
+                actor_id=record.actor_id,
+                request_id=record.request_id,
+                causation_id=record.event_id,
+            ):
                 if inspect.iscoroutinefunction(handler_fn):
                     async_to_sync(handler_fn)(event)
                 else:

@@ -100,3 +100,22 @@ def test_the_other_changelists_render(admin_client_for_staff, path):
     CommentFactory(article=ArticleFactory(tag_list=["a"]))
 
     assert admin_client_for_staff.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_moderators_read_and_delete_articles_and_comments_but_do_not_write_them(
+    admin_client_for_staff,
+):
+    comment = CommentFactory(body="Original words")
+    article = comment.article
+
+    assert admin_client_for_staff.get("/admin/articles/article/add/").status_code == 403
+    admin_client_for_staff.post(
+        f"/admin/articles/article/{article.pk}/change/", {"title": "Rewritten by a moderator"}
+    )
+    admin_client_for_staff.post(
+        f"/admin/comments/comment/{comment.pk}/change/", {"body": "Rewritten by a moderator"}
+    )
+
+    assert Article.objects.get(pk=article.pk).title == article.title
+    assert Comment.objects.get(pk=comment.pk).body == "Original words"
