@@ -111,7 +111,14 @@ def test_moderators_read_and_delete_articles_and_comments_but_do_not_write_them(
 
     assert admin_client_for_staff.get("/admin/articles/article/add/").status_code == 403
     admin_client_for_staff.post(
-        f"/admin/articles/article/{article.pk}/change/", {"title": "Rewritten by a moderator"}
+        f"/admin/articles/article/{article.pk}/change/",
+        {
+            "title": "Rewritten by a moderator",
+            "description": "d",
+            "body": "b",
+            "article_tags-TOTAL_FORMS": "0",
+            "article_tags-INITIAL_FORMS": "0",
+        },
     )
     admin_client_for_staff.post(
         f"/admin/comments/comment/{comment.pk}/change/", {"body": "Rewritten by a moderator"}
