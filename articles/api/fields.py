@@ -1,30 +1,10 @@
-"""Strict input fields that give RealWorld's error words; shared by articles and comments."""
+"""The tag list input field (the plain text fields are conduit.fields.TextField)."""
 
 from typing import Any
 
 from rest_framework import serializers
 
 from tags.services import TAG_NAME_MAX_LENGTH
-
-BLANK = "can't be blank"
-
-
-class TextField(serializers.CharField):
-    """A required-by-default string: missing, null, "" or blank is "can't be blank"; a number,
-    boolean, list or object is "must be a string" (DRF's CharField would coerce numbers)."""
-
-    default_error_messages = {
-        "required": BLANK,
-        "null": BLANK,
-        "blank": BLANK,
-        "invalid": "must be a string",
-        "max_length": "is too long (maximum is {max_length} characters)",
-    }
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class TagListField(serializers.Field):

@@ -6,9 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from articles.api.fields import TagListField, TextField
+from articles.api.fields import TagListField
 from articles.models import Article
 from conduit.api import format_timestamp
+from conduit.fields import TextField
 
 TITLE_MAX_LENGTH = Article._meta.get_field("title").max_length
 

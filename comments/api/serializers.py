@@ -5,8 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from articles.api.fields import TextField
 from conduit.api import format_timestamp
+from conduit.fields import TextField
 
 
 class CommentCreateInput(serializers.Serializer):

@@ -4,50 +4,18 @@ from typing import Any
 
 from rest_framework import serializers
 
+from conduit.fields import StrictStringMixin, TextField
 from users.validators import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN
 
-BLANK = "can't be blank"
 PASSWORD_MAX_LENGTH = 256  # hashing megabytes of "password" is a denial of service
 BIO_MAX_LENGTH = 10_000
 IMAGE_MAX_LENGTH = 2000
 
 
-def _messages(**overrides: str) -> dict[str, str]:
-    """DRF's messages in RealWorld words: a field is missing, empty, blank or null alike."""
-    return {
-        "required": BLANK,
-        "blank": BLANK,
-        "null": BLANK,
-        "not_a_string": "must be a string",
-        "invalid": "is invalid",
-        "max_length": "is too long (maximum is {max_length} characters)",
-        **overrides,
-    }
-
-
-class StrictStringMixin:
-    """Refuses numbers and booleans (DRF turns 42 into "42") and treats whitespace-only text
-    as blank even where whitespace is kept (passwords)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-    def run_validation(self, data: Any = serializers.empty) -> Any:
-        if isinstance(data, str) and not data.strip() and not self.allow_blank:
-            self.fail("blank")
-        return super().run_validation(data)
-
-
-class StringField(StrictStringMixin, serializers.CharField):
-    pass
-
-
 class PasswordField(StrictStringMixin, serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", PASSWORD_MAX_LENGTH)
-        super().__init__(trim_whitespace=False, error_messages=_messages(), **kwargs)
+        super().__init__(trim_whitespace=False, **kwargs)
 
 
 class UsernameField(StrictStringMixin, serializers.RegexField):
@@ -55,14 +23,13 @@ class UsernameField(StrictStringMixin, serializers.RegexField):
         super().__init__(
             USERNAME_PATTERN,
             max_length=USERNAME_MAX_LENGTH,
-            error_messages=_messages(),
             **kwargs,
         )
 
 
 class EmailField(StrictStringMixin, serializers.EmailField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=EMAIL_MAX_LENGTH, error_messages=_messages(), **kwargs)
+        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         return super().to_internal_value(data).lower()
@@ -70,7 +37,7 @@ class EmailField(StrictStringMixin, serializers.EmailField):
 
 class ImageUrlField(StrictStringMixin, serializers.URLField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=IMAGE_MAX_LENGTH, error_messages=_messages(), **kwargs)
+        super().__init__(max_length=IMAGE_MAX_LENGTH, **kwargs)
 
 
 class UserRegisterInputSerializer(serializers.Serializer):
@@ -81,7 +48,7 @@ class UserRegisterInputSerializer(serializers.Serializer):
 
 class UserLoginInputSerializer(serializers.Serializer):
     # Not checked as an email: any string that matches no account is just wrong credentials.
-    email = StringField(max_length=EMAIL_MAX_LENGTH, error_messages=_messages())
+    email = TextField(max_length=EMAIL_MAX_LENGTH)
     password = PasswordField()
 
 
@@ -91,13 +58,7 @@ class UserUpdateInputSerializer(serializers.Serializer):
     email = EmailField(required=False)
     username = UsernameField(required=False)
     password = PasswordField(required=False)
-    bio = StringField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=BIO_MAX_LENGTH,
-        error_messages=_messages(),
-    )
+    bio = TextField(required=False, allow_null=True, allow_blank=True, max_length=BIO_MAX_LENGTH)
     image = ImageUrlField(required=False, allow_null=True, allow_blank=True)
 
 

@@ -1,0 +1,36 @@
+"""Input fields that answer in RealWorld's words; shared by every app's input serializers."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+BLANK = "can't be blank"
+
+
+class StrictStringMixin:
+    """A string and nothing else: DRF would turn 42 into "42". Missing, null, empty and
+    whitespace-only are all "can't be blank" (whitespace-only even where whitespace is kept,
+    as in passwords)."""
+
+    default_error_messages = {
+        "required": BLANK,
+        "blank": BLANK,
+        "null": BLANK,
+        "not_a_string": "must be a string",
+        "invalid": "is invalid",
+        "max_length": "is too long (maximum is {max_length} characters)",
+    }
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if isinstance(data, str) and not data.strip() and not self.allow_blank:
+            self.fail("blank")
+        return super().run_validation(data)
+
+
+class TextField(StrictStringMixin, serializers.CharField):
+    """A required-by-default string field with RealWorld's error words."""
