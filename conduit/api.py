@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -18,11 +17,6 @@ MAX_PAGE_SIZE = 100
 def format_timestamp(value: datetime) -> str:
     """ISO 8601, UTC, milliseconds: `2026-02-18T03:22:56.637Z`."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class TimestampField(serializers.Field):
-    def to_representation(self, value: datetime) -> str:
-        return format_timestamp(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,16 +106,6 @@ class EventBus:
             raise TypeError(f"{handler_path(handler)} is not a coroutine function.")
         self.subscribe(event_type, handler, background=True)
 
-    def unsubscribe(self, event_type: type[Event], handler: Handler) -> None:
-        path = handler_path(handler)
-        with self._lock:
-            paths = self._background.get(event_type, [])
-            if path in paths:
-                paths.remove(path)
-        if event_type in self._signals:
-            self._signals[event_type].disconnect(dispatch_uid=path)
-        self._routes.clear()
-
     def subscribers(self, event_type: type[Event]) -> dict[str, list[str]]:
         """Handler paths that receive `event_type` events, inline and background."""
         inline = [
