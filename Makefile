@@ -23,11 +23,12 @@ endef
 .PHONY: help install run serve worker test lint format bench migrate seed
 
 help:
-	@echo "make run    - install, migrate, seed demo data if empty, serve on http://127.0.0.1:$(PORT) with the worker"
+	@echo "make run    - install, migrate, seed demo data if empty, serve on http://$(HOST):$(PORT) with the worker"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make serve  - production server only (gunicorn on \$$PORT against \$$DATABASE_URL)"
 	@echo "make worker - the background event worker only"
 	@echo "make bench  - the benchmark suite (see bench/README.md)"
+	@echo "make lint   - ruff, and the import rules between apps and layers (lint-imports)"
 
 install: $(STAMP)
 
@@ -47,10 +48,10 @@ seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 
 run: seed
-	@echo "Conduit API on http://127.0.0.1:$(PORT)/api (Ctrl-C stops the server and the worker)"
+	@echo "Conduit API on http://$(HOST):$(PORT)/api (Ctrl-C stops the server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload & \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
 	  wait
 
 # Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers.
@@ -66,8 +67,10 @@ worker: install
 test: install
 	$(PY) -m pytest
 
+# ruff, then the architecture rules of pyproject.toml (import-linter's contracts).
 lint: install
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports --no-logo
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

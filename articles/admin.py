@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from articles.models import Article, ArticleTag, Favorite
 from articles.services import article_delete
+from conduit.admin import DeletesThroughServiceMixin
 
 
 class ArticleTagInline(admin.TabularInline):
@@ -22,7 +23,7 @@ class ArticleTagInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DeletesThroughServiceMixin, admin.ModelAdmin):
     list_display = ["title", "slug", "author", "favorites_count", "tags_count", "created_at"]
     list_select_related = ["author"]
     search_fields = ["title", "slug", "author__username"]
@@ -36,6 +37,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "body",
         "author",
         "favorites_count",
+        "tag_list",
         "created_at",
         "updated_at",
     ]

@@ -3,11 +3,20 @@
 from dataclasses import dataclass
 from typing import ClassVar
 
-from events.base import Event
+from events.core.event import Event
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleCreated(Event):
+class ArticleEvent(Event):
+    """A fact about one article, filed under it in the audit trail."""
+
+    abstract: ClassVar[bool] = True
+    aggregate_type: ClassVar[str] = "article"
+    aggregate_id_field: ClassVar[str] = "article_id"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleCreated(ArticleEvent):
     """An author published a new article."""
 
     article_id: int
@@ -16,12 +25,9 @@ class ArticleCreated(Event):
     title: str
     tag_names: tuple[str, ...]
 
-    aggregate_type: ClassVar[str] = "article"
-    aggregate_id_field: ClassVar[str] = "article_id"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleUpdated(Event):
+class ArticleUpdated(ArticleEvent):
     """An author saved an edit of their article (old_slug is set only when the slug changed)."""
 
     article_id: int
@@ -30,12 +36,9 @@ class ArticleUpdated(Event):
     old_slug: str | None
     changed_fields: tuple[str, ...]
 
-    aggregate_type: ClassVar[str] = "article"
-    aggregate_id_field: ClassVar[str] = "article_id"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleDeleted(Event):
+class ArticleDeleted(ArticleEvent):
     """An article was deleted, with its favorites and comments."""
 
     article_id: int
@@ -43,29 +46,20 @@ class ArticleDeleted(Event):
     slug: str
     title: str
 
-    aggregate_type: ClassVar[str] = "article"
-    aggregate_id_field: ClassVar[str] = "article_id"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleFavorited(Event):
+class ArticleFavorited(ArticleEvent):
     """A user favorited an article they had not favorited; favorites_count is the new count."""
 
     article_id: int
     user_id: int
     favorites_count: int
 
-    aggregate_type: ClassVar[str] = "article"
-    aggregate_id_field: ClassVar[str] = "article_id"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleUnfavorited(Event):
+class ArticleUnfavorited(ArticleEvent):
     """A user took back their favorite of an article; favorites_count is the new count."""
 
     article_id: int
     user_id: int
     favorites_count: int
-
-    aggregate_type: ClassVar[str] = "article"
-    aggregate_id_field: ClassVar[str] = "article_id"

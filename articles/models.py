@@ -17,8 +17,9 @@ class Article(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     # Kept by articles.services in the same transaction as the Favorite rows.
     favorites_count = models.PositiveIntegerField(default=0)
-    # The tag names in the author's order, kept by articles.services with the ArticleTag rows
-    # (which serve the tag filter): a page of articles reads its tags without a second query.
+    # The tag names, sorted as `tagList` is served, kept by articles.services with the
+    # ArticleTag rows (which serve the tag filter): a page of articles reads its tags without a
+    # second query.
     tag_list = models.JSONField(default=list, blank=True)
     tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles")
 
@@ -34,7 +35,7 @@ class Article(models.Model):
 
 
 class ArticleTag(models.Model):
-    """An article's tag, with the position the author gave it in `tagList`."""
+    """An article's tag, with its position in the article's (sorted) `tagList`."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_tags")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 
-from articles.models import Article, ArticleTotal, AuthorStats, Favorite
+from articles.models import Article, ArticleTotal, Favorite
 from conduit.api import Page
 from conduit.errors import NotFound
 from conduit.readcache import read_through
@@ -222,25 +222,3 @@ def article_find(*, slug: str) -> Article:
     if article is None:
         raise NotFound("article")
     return article
-
-
-def article_counters_snapshot() -> dict[str, int]:
-    """Every counter's current value, keyed like "tag:python" or "author:7" (for checks)."""
-    snapshot = {"total": ArticleTotal.objects.aggregate(n=Sum("articles_count"))["n"] or 0}
-    snapshot |= {
-        f"article:{pk}:favorites": count
-        for pk, count in Article.objects.values_list("pk", "favorites_count")
-    }
-    snapshot |= {
-        f"tag:{name}": count
-        for name, count in Tag.objects.values_list("name", "articles_count")
-        if count
-    }
-    for user_id, articles, favorites in AuthorStats.objects.values_list(
-        "user_id", "articles_count", "favorites_count"
-    ):
-        if articles:
-            snapshot[f"author:{user_id}:articles"] = articles
-        if favorites:
-            snapshot[f"author:{user_id}:favorites"] = favorites
-    return snapshot

@@ -7,11 +7,10 @@ import string
 from collections.abc import Iterator, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Model, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import counters
 from articles.events import (
     ArticleCreated,
     ArticleDeleted,
@@ -19,7 +18,7 @@ from articles.events import (
     ArticleUnfavorited,
     ArticleUpdated,
 )
-from articles.models import Article, ArticleTag, ArticleTotal, AuthorStats, Favorite
+from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from tags.models import Tag
@@ -28,7 +27,6 @@ from tags.services import (
     tags_get_or_create,
     tags_mark_removed,
     tags_mark_used,
-    tags_recount,
 )
 from users.models import User
 
@@ -88,24 +86,6 @@ def _link_tags(article: Article, tags: Sequence[Tag]) -> None:
     )
 
 
-def _add_to_counters(model: type[Model], pk: int, **deltas: int) -> None:
-    """Add `deltas` to a counter row, creating it on first use. Call it last in a
-    transaction: the row stays locked until commit."""
-    changes = {field: F(field) + delta for field, delta in deltas.items()}
-    if model.objects.filter(pk=pk).update(**changes):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(pk=pk, **deltas)
-    except IntegrityError:  # created by a concurrent transaction in the meantime
-        model.objects.filter(pk=pk).update(**changes)
-
-
-def _count_article(article: Article, delta: int) -> None:
-    _add_to_counters(AuthorStats, article.author_id, articles_count=delta)
-    _add_to_counters(ArticleTotal, article.pk % ArticleTotal.SHARDS, articles_count=delta)
-
-
 @transaction.atomic
 def article_create(
     *,
@@ -138,7 +118,7 @@ def article_create(
         )
     )
     tags_mark_used(names=names, article_id=article.pk)
-    _count_article(article, +1)
+    counters.article_added(article_id=article.pk, author_id=author.pk, tag_names=names)
     return article
 
 
@@ -196,45 +176,46 @@ def article_update(
     )
     tags_mark_removed(names=removed, article_id=article.pk)
     tags_mark_used(names=added, article_id=article.pk)
+    counters.article_retagged(added=added, removed=removed)
     return article
 
 
 @transaction.atomic
 def article_delete(*, article: Article, user: User) -> None:
     """Delete the article with its tag links, favorites and (through comments' receiver) its
-    comments."""
-    _ensure_author(article, user)
-    article_id, slug, title, author_id = article.pk, article.slug, article.title, article.author_id
-    names = list(article.tag_list)
-    favorited_by = list(Favorite.objects.filter(article=article).values_list("user_id", flat=True))
-    article.delete()
+    comments. The row lock makes a concurrent or repeated delete a 404, and keeps favorites
+    from being added while the favorites to uncount are read."""
+    locked = article_lock(article=article, exclusive=True)
+    _ensure_author(locked, user)
+    favorited_by = list(Favorite.objects.filter(article=locked).values_list("user_id", flat=True))
+    article_id, names = locked.pk, list(locked.tag_list)
+    locked.delete()
     tags_mark_removed(names=names, article_id=article_id)
-    bus.publish(ArticleDeleted(article_id=article_id, author_id=author_id, slug=slug, title=title))
-    AuthorStats.objects.filter(pk__in=favorited_by).update(favorites_count=F("favorites_count") - 1)
-    article.pk = article_id
-    _count_article(article, -1)
-
-
-def _current_favorites_count(article: Article) -> int:
-    count = Article.objects.filter(pk=article.pk).values_list("favorites_count", flat=True).first()
-    if count is None:  # deleted by a concurrent request
-        raise NotFound("article")
-    return count
+    bus.publish(
+        ArticleDeleted(
+            article_id=article_id, author_id=locked.author_id, slug=locked.slug, title=locked.title
+        )
+    )
+    counters.article_removed(
+        article_id=article_id,
+        author_id=locked.author_id,
+        tag_names=names,
+        favorited_by=favorited_by,
+    )
 
 
 @transaction.atomic
 def article_favorite(*, article: Article, user: User) -> Article:
     """Make the article one of the user's favorites; a repeat changes nothing."""
+    article.favorites_count = article_lock(article=article).favorites_count
     try:
-        # The unique (user, article) index settles concurrent favorites: one row wins.
+        # A savepoint: the unique (user, article) index says whether it is already a favorite.
         with transaction.atomic():
             Favorite.objects.create(user=user, article=article)
     except IntegrityError:
-        article.favorites_count = _current_favorites_count(article)
         return article
-    Article.objects.filter(pk=article.pk).update(favorites_count=F("favorites_count") + 1)
-    _add_to_counters(AuthorStats, user.pk, favorites_count=+1)
-    article.favorites_count = _current_favorites_count(article)
+    counters.favorite_added(article_id=article.pk, user_id=user.pk)
+    article.favorites_count += 1
     bus.publish(
         ArticleFavorited(
             article_id=article.pk, user_id=user.pk, favorites_count=article.favorites_count
@@ -246,42 +227,29 @@ def article_favorite(*, article: Article, user: User) -> Article:
 @transaction.atomic
 def article_unfavorite(*, article: Article, user: User) -> Article:
     """Take the article out of the user's favorites; a repeat changes nothing."""
+    article.favorites_count = article_lock(article=article).favorites_count
     deleted, _ = Favorite.objects.filter(user=user, article=article).delete()
-    if deleted:
-        Article.objects.filter(pk=article.pk).update(
-            favorites_count=Greatest(F("favorites_count") - 1, 0)
+    if not deleted:
+        return article
+    counters.favorite_removed(article_id=article.pk, user_id=user.pk)
+    article.favorites_count -= 1
+    bus.publish(
+        ArticleUnfavorited(
+            article_id=article.pk, user_id=user.pk, favorites_count=article.favorites_count
         )
-        _add_to_counters(AuthorStats, user.pk, favorites_count=-1)
-    article.favorites_count = _current_favorites_count(article)
-    if deleted:
-        bus.publish(
-            ArticleUnfavorited(
-                article_id=article.pk, user_id=user.pk, favorites_count=article.favorites_count
-            )
-        )
+    )
     return article
 
 
-@transaction.atomic
-def article_counters_rebuild() -> None:
-    """Recount every counter the article lists read (favorites per article, articles per tag,
-    per author and in all, favorites per user) from the rows themselves: after a bulk load,
-    or to repair drift, e.g. after users were deleted in the admin."""
-    favorites = Favorite.objects.filter(article=OuterRef("pk")).values("article")
-    Article.objects.update(
-        favorites_count=Coalesce(Subquery(favorites.annotate(n=Count("pk")).values("n")), 0)
-    )
-    tags_recount()
-    authored = dict(Article.objects.values_list("author_id").annotate(n=Count("pk")).order_by())
-    favorited = dict(Favorite.objects.values_list("user_id").annotate(n=Count("pk")).order_by())
-    AuthorStats.objects.all().delete()
-    AuthorStats.objects.bulk_create(
-        AuthorStats(
-            user_id=user_id,
-            articles_count=authored.get(user_id, 0),
-            favorites_count=favorited.get(user_id, 0),
-        )
-        for user_id in authored.keys() | favorited.keys()
-    )
-    ArticleTotal.objects.all().delete()
-    ArticleTotal.objects.create(shard=0, articles_count=Article.objects.count())
+def article_lock(*, article: Article, exclusive: bool = False) -> Article:
+    """The article's current row, locked until commit; NotFound once it is deleted.
+
+    Every write that adds or removes rows hanging off an article (favorites, comments) takes
+    this lock first, and a delete takes it exclusively, so a delete sees the final set of
+    those rows and none is ever added to a deleted article. One lock order, the article
+    first, so they never deadlock.
+    """
+    locked = Article.objects.select_for_update(no_key=not exclusive).filter(pk=article.pk).first()
+    if locked is None:
+        raise NotFound("article")
+    return locked

@@ -33,11 +33,19 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.dispatch import Signal  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_databases,
+    teardown_databases,
+)
 
-from events import metrics  # noqa: E402
-from events.base import Event  # noqa: E402
-from events.bus import EventBus  # noqa: E402
-from events.context import current_origin  # noqa: E402
+from events.bootstrap import database_outbox  # noqa: E402
+from events.core import metrics  # noqa: E402
+from events.core.bus import EventBus  # noqa: E402
+from events.core.context import current_origin  # noqa: E402
+from events.core.event import Event  # noqa: E402
+from events.models import EventRecord  # noqa: E402
+from events.outbox import deliveries  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,14 +122,9 @@ def dispatch_costs() -> list[dict]:
 
 
 def publish_costs() -> list[dict]:
-    from django.test.utils import CaptureQueriesContext
-
-    from events.delivery import deliveries
-    from events.models import EventRecord
-
     rows = []
     for background, inline in ((0, 0), (0, 5), (3, 0)):
-        bus = EventBus()
+        bus = EventBus(outbox=database_outbox())
         for index in range(inline):
             bus.subscribe(BenchPinged, make_handler(index))
         for index in range(background):
@@ -151,8 +154,6 @@ def publish_costs() -> list[dict]:
 
 
 def main() -> None:
-    from django.test.utils import setup_databases, teardown_databases
-
     vendor = connection.vendor
     print(f"Python {sys.version.split()[0]}, Django {django.get_version()}, database: {vendor}")
     dispatch = dispatch_costs()

@@ -7,11 +7,19 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from articles.models import Article
-        from comments.cascades import delete_comments_of_deleted_article
+        from comments.cascades import (
+            delete_comments_of_deleted_article,
+            delete_comments_of_removed_user,
+        )
+        from users.signals import account_removing
 
-        # See comments/cascades.py for why this is a model signal.
+        # See comments/cascades.py for why these are synchronous hooks.
         pre_delete.connect(
             delete_comments_of_deleted_article,
             sender=Article,
             dispatch_uid="comments.delete_comments_of_deleted_article",
+        )
+        account_removing.connect(
+            delete_comments_of_removed_user,
+            dispatch_uid="comments.delete_comments_of_removed_user",
         )

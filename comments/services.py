@@ -4,9 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from articles.services import article_lock
 from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
-from conduit.errors import Forbidden, Invalid
+from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from users.models import User
 
@@ -15,6 +16,7 @@ from users.models import User
 def comment_create(*, article: Article, author: User, body: str) -> Comment:
     if not body.strip():
         raise Invalid("body", "can't be blank")
+    article_lock(article=article)  # a comment never lands on an article being deleted
     now = timezone.now()
     comment = Comment.objects.create(
         article=article, author=author, body=body, created_at=now, updated_at=now
@@ -27,22 +29,30 @@ def comment_create(*, article: Article, author: User, body: str) -> Comment:
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, user: User) -> None:
-    """Only the comment's author may delete it."""
-    if comment.author_id != user.pk:
+    """Only the comment's author may delete it; a comment deleted meanwhile is a 404."""
+    locked = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+    if locked is None:
+        raise NotFound("comment")
+    if locked.author_id != user.pk:
         raise Forbidden("comment")
-    event = CommentDeleted(
-        comment_id=comment.pk, article_id=comment.article_id, author_id=comment.author_id
+    locked.delete()
+    bus.publish(
+        CommentDeleted(
+            comment_id=comment.pk, article_id=locked.article_id, author_id=locked.author_id
+        )
     )
-    comment.delete()
-    bus.publish(event)
 
 
 @transaction.atomic
 def comments_delete_for_article(*, article_id: int) -> int:
     """Delete an article's comments, announcing each; called while the article is deleted.
     Returns how many were deleted."""
+    # Locked first: a comment deleted concurrently drops out here, so it is announced once.
     comments = list(
-        Comment.objects.filter(article_id=article_id).order_by("id").values_list("id", "author_id")
+        Comment.objects.select_for_update()
+        .filter(article_id=article_id)
+        .order_by("id")
+        .values_list("id", "author_id")
     )
     Comment.objects.filter(article_id=article_id).delete()
     for comment_id, author_id in comments:

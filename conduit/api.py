@@ -12,6 +12,9 @@ from rest_framework.views import APIView
 from conduit.errors import Invalid
 
 MAX_PAGE_SIZE = 100
+# Far past any real page, and well inside every database's integer range (a larger OFFSET
+# overflows the query instead of returning an empty page).
+MAX_OFFSET = 1_000_000_000
 
 
 def format_timestamp(value: datetime) -> str:
@@ -25,7 +28,9 @@ class Page:
     offset: int
 
 
-def _non_negative_int(request: Request, name: str, default: int, minimum: int) -> int:
+def _non_negative_int(
+    request: Request, name: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -35,13 +40,16 @@ def _non_negative_int(request: Request, name: str, default: int, minimum: int) -
         raise Invalid(name, "must be an integer") from None
     if value < minimum:
         raise Invalid(name, f"must be greater than or equal to {minimum}")
+    if maximum is not None and value > maximum:
+        raise Invalid(name, f"must be less than or equal to {maximum}")
     return value
 
 
 def page_from_request(request: Request, default_limit: int = 20) -> Page:
-    """`limit` (1..100, default 20) and `offset` (>= 0) from the query string; 422 when invalid."""
+    """`limit` (1..100, default 20; more is read as 100) and `offset` (0..MAX_OFFSET) from the
+    query string; 422 when invalid."""
     limit = min(_non_negative_int(request, "limit", default_limit, 1), MAX_PAGE_SIZE)
-    return Page(limit=limit, offset=_non_negative_int(request, "offset", 0, 0))
+    return Page(limit=limit, offset=_non_negative_int(request, "offset", 0, 0, MAX_OFFSET))
 
 
 def unwrap(request: Request, name: str) -> dict:
@@ -58,7 +66,8 @@ METHOD_NOT_ALLOWED = {"errors": {"body": ["method not allowed"]}}
 def by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
     """One URL, several operations: `by_method(get=UserGetApi, put=UserUpdateApi)` sends each
     HTTP method to its own single-operation view (HEAD to the GET view), answers OPTIONS with
-    the allowed methods, and any other method with a JSON 405 and an `Allow` header."""
+    the allowed methods, and any other method with a JSON 405 and an `Allow` header. The
+    schema generator reads the per-method views from the returned function's `views`."""
     handlers = {method.upper(): view.as_view() for method, view in views.items()}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
@@ -75,4 +84,6 @@ def by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
             return response
         return handler(request, *args, **kwargs)
 
-    return csrf_exempt(dispatch)
+    routed = csrf_exempt(dispatch)
+    routed.views = handlers  # type: ignore[attr-defined]
+    return routed

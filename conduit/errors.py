@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
@@ -81,6 +83,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "body": [str(detail)]}
 
 
+TOO_LARGE = {"body": ["is too large"]}
+
+
 def _error(status_code: int, errors: dict[str, list[str]]) -> Response:
     return Response({"errors": errors}, status=status_code)
 
@@ -89,6 +94,9 @@ def realworld_exception_handler(exc: Exception, context: dict) -> Response | Non
     if isinstance(exc, DomainError):
         set_rollback()
         return _error(exc.status_code, exc.errors)
+    if isinstance(exc, RequestDataTooBig):
+        # conduit.middleware refuses a declared oversized body first; this is the backstop.
+        return _error(413, TOO_LARGE)
     if isinstance(exc, Http404):
         return _error(404, {"body": ["not found"]})
     if isinstance(exc, DjangoPermissionDenied):
@@ -111,8 +119,21 @@ def realworld_exception_handler(exc: Exception, context: dict) -> Response | Non
     return None
 
 
+# Also the view of every unmatched /api/ path, for every method: CSRF protects cookie sessions,
+# and the API authenticates by header, so an unsafe method gets the 404 too, not a CSRF 403.
+@csrf_exempt
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse({"errors": {"body": ["not found"]}}, status=404)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"errors": TOO_LARGE}, status=413)
+    return JsonResponse({"errors": {"body": ["bad request"]}}, status=400)
+
+
+def json_forbidden(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"errors": {"body": ["forbidden"]}}, status=403)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:

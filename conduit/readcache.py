@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable
 from django.conf import settings
 from django.core.cache import caches
 
-from events.base import Event
+from events.core.event import Event
 
 logger = logging.getLogger(__name__)
 

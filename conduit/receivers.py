@@ -1,5 +1,5 @@
 from conduit.readcache import invalidate_read_cache
-from events.base import Event
+from events.core.event import Event
 
 EVENT_HANDLERS = {
     Event: [invalidate_read_cache],

@@ -39,12 +39,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from /static/, not a CDN
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "conduit.middleware.ApiRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,7 +112,8 @@ READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)
 AUTH_USER_MODEL = "users.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS: list[dict] = []
+# One password rule (users/validators.py) for the API, the admin's forms and the commands.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "users.validators.PasswordPolicyValidator"}]
 PASSWORD_HASHERS = env.list(
     "PASSWORD_HASHERS",
     default=[
@@ -129,14 +133,39 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 APPEND_SLASH = False
 
+# The largest request body, in bytes (Django's default, 2.5 MiB): a larger one is answered
+# 413 under /api/ before it is read (conduit/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["conduit.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["conduit.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "conduit.errors.realworld_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI schema (/api/schema) and Swagger UI (/api/docs); conduit/schema.py.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Conduit API",
+    "DESCRIPTION": (
+        "The RealWorld Conduit API (spec 2.0.0). Every error answers "
+        '`{"errors": {"<key>": ["<message>"]}}`.'
+    ),
+    "VERSION": "2.0.0",
+    # Paths as in the RealWorld spec (/users, /articles, ...), served under /api.
+    "SERVERS": [{"url": "/api"}],
+    "SCHEMA_PATH_PREFIX": "/api",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is public: a stale token in Swagger UI must not hide it.
+    "SERVE_AUTHENTICATION": [],
+    "DEFAULT_GENERATOR_CLASS": "conduit.schema.SchemaGenerator",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # The API carries its credentials in the Authorization header, never in cookies.
@@ -167,8 +196,15 @@ EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-# GET /api/_bench/floor, the benchmark's constant page (conduit/floor.py); bench/run.sh only.
+# The benchmark's app (bench/): GET /api/_bench/floor, its constant page, and `seed_bench`.
+# Installed for development and tests (DEBUG) and wherever the floor is on (bench/run.sh); a
+# production server has neither the page nor a command that can empty its database.
 BENCH_FLOOR_ENABLED = env.bool("BENCH_FLOOR_ENABLED", default=False)
+BENCH_ENABLED = env.bool("BENCH_ENABLED", default=DEBUG or BENCH_FLOOR_ENABLED)
+if BENCH_FLOOR_ENABLED and not BENCH_ENABLED:
+    raise ImproperlyConfigured("BENCH_FLOOR_ENABLED needs the bench app: leave BENCH_ENABLED on.")
+if BENCH_ENABLED:
+    INSTALLED_APPS.append("bench")
 
 LOGGING = {
     "version": 1,

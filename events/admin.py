@@ -3,9 +3,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.tasks import TaskResultStatus
 
-from events.delivery import DELIVER_TASK_PATH
 from events.models import Delivery, EventRecord
-from events.services import deliveries_retry
+from events.ops.redelivery import deliveries_retry
+from events.outbox import DELIVER_TASK_PATH
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,12 +6,8 @@ class EventsConfig(AppConfig):
     verbose_name = "Events and audit trail"
 
     def ready(self) -> None:
-        from django.utils.module_loading import autodiscover_modules
+        # Imported here, not at the top: apps.py is imported before any model is loaded, and
+        # the bootstrap needs the outbox's models.
+        from events.bootstrap import bootstrap
 
-        from events import checks  # noqa: F401 - registers the system checks
-        from events.registry import register_all_event_handlers
-
-        # Every app's `events` module, so that every event type is registered (the worker
-        # rebuilds events from the audit trail by type name) before any handler is wired.
-        autodiscover_modules("events")
-        register_all_event_handlers()
+        bootstrap()

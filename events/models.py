@@ -29,7 +29,8 @@ class EventRecord(models.Model):
     occurred_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     aggregate_type = models.CharField(max_length=50, blank=True)
-    aggregate_id = models.CharField(max_length=64, blank=True)
+    # Wide enough for any aggregate's id, a tag's name (100) included.
+    aggregate_id = models.CharField(max_length=200, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     causation_id = models.UUIDField(null=True, blank=True)
 

@@ -1,18 +1,23 @@
-"""Test doubles for the event bus.
+"""Test doubles for the event bus, and whole-event comparison.
 
 def test_alice_registers(mock_event_bus):
     ...
-    mock_event_bus.assert_event_published(UserRegistered, username="alice")
+    mock_event_bus.assert_published_exactly([UserRegistered(user_id=..., username="alice", ...)])
+
+Events compare as whole dataclasses, minus the two fields a test cannot know in advance:
+`event_id` and `occurred_at`.
 """
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 
-from events import bus as event_bus
-from events.base import Event
+from events.core import bus as event_bus
+from events.core.event import Event
 
 
 class MockEventBus:
@@ -45,12 +50,17 @@ class MockEventBus:
 
     def assert_event_published(self, event_type: type[Event], **fields: Any) -> Event:
         """The one published `event_type` event whose fields equal `fields`; raises with a
-        field-by-field diff of the candidates otherwise."""
+        field-by-field diff of the candidates otherwise. To find an event among others; an
+        event test asserts whole events with `assert_published_exactly`."""
         candidates = self.events_of(event_type)
         for event in candidates:
             if all(getattr(event, name, _MISSING) == value for name, value in fields.items()):
                 return event
         raise AssertionError(_describe_miss(event_type, fields, candidates, self.published))
+
+    def assert_published_exactly(self, expected: Iterable[Event]) -> None:
+        """These events and no other, in this order (event_id and occurred_at aside)."""
+        assert_same_events(self.published, expected)
 
     def assert_nothing_published(self) -> None:
         if self.published:
@@ -59,6 +69,39 @@ class MockEventBus:
 
 
 _MISSING = object()
+_ANY_ID = UUID(int=0)
+_ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def without_identity(event: Event) -> Event:
+    """The event with `event_id` and `occurred_at` blanked, for equality on everything else."""
+    return dataclasses.replace(event, event_id=_ANY_ID, occurred_at=_ANY_TIME)
+
+
+def assert_same_events(actual: Iterable[Event], expected: Iterable[Event]) -> None:
+    """`actual` equals `expected`, event by event and in order, event_id and occurred_at
+    aside; raises with both lists otherwise."""
+    actual, expected = list(actual), list(expected)
+    if [without_identity(e) for e in actual] == [without_identity(e) for e in expected]:
+        return
+    lines = ["Published events differ (event_id and occurred_at aside)."]
+    for index in range(max(len(actual), len(expected))):
+        got = _describe(actual[index]) if index < len(actual) else "(nothing)"
+        want = _describe(expected[index]) if index < len(expected) else "(nothing)"
+        mark = "  " if got == want else "- "
+        lines.append(f"{mark}#{index}: expected {want}")
+        if got != want:
+            lines.append(f"       got      {got}")
+    raise AssertionError("\n".join(lines))
+
+
+def _describe(event: Event) -> str:
+    fields = ", ".join(
+        f"{field.name}={getattr(event, field.name)!r}"
+        for field in dataclasses.fields(event)
+        if field.name not in ("event_id", "occurred_at")
+    )
+    return f"{type(event).__name__}({fields})"
 
 
 def _describe_miss(

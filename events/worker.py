@@ -1,4 +1,6 @@
-"""The background worker: django_tasks_db's, plus what a durable event bus needs.
+"""The background worker: django_tasks_db's loop, plus what a durable event bus needs.
+
+It claims the delivery rows the outbox (events/outbox.py) wrote and runs `deliver_event`:
 
 - A failed delivery goes back to READY with an exponential `run_after` until it has been tried
   `EVENTS_MAX_ATTEMPTS` times; then it stays FAILED (dead) for `events_retry`.
@@ -20,8 +22,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from events import metrics
-from events.delivery import DELIVER_TASK_PATH, deliveries, describe_failure
+from events.core import metrics
+from events.outbox import DELIVER_TASK_PATH, deliveries, describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +163,8 @@ def build_worker(**overrides: object) -> EventWorker:
 
 
 def run_deliveries(delivery_ids: list[UUID]) -> None:
-    """Claim and run the given READY deliveries now, in this process."""
+    """Claim and run the given READY deliveries now, in this process (what the bus does
+    after commit under EVENTS_DELIVER_ON_COMMIT)."""
     worker = build_worker(worker_id="on-commit")
     for delivery_id in delivery_ids:
         with exclusive_transaction():

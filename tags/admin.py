@@ -10,8 +10,14 @@ from tags.services import tags_delete_unused
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "articles_count", "created_at"]
     search_fields = ["name"]
-    readonly_fields = ["created_at", "articles_count"]
+    # A tag's name is copied onto every article that carries it (tagList) and is what the
+    # tag filter matches: a rename here would split the two. Tags come and go with the
+    # articles that use them, so the admin only reads them.
+    readonly_fields = ["name", "created_at", "articles_count"]
     actions = ["delete_unused_tags"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     # Deleting a tag in use would silently change articles' tagList (and publish nothing):
     # no delete button, no "delete selected"; unused tags go through tags_delete_unused.

@@ -4,33 +4,41 @@ The article-tag link rows belong to articles; articles.services writes them and 
 `tags_mark_used` / `tags_mark_removed` here so that the tag facts are told in one place.
 """
 
+import unicodedata
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Greatest
 
 from conduit.errors import Invalid
 from events import bus
-from tags.events import TagCreated, TagRemoved, TagUsed
+from tags.events import TagCreated, TagDeleted, TagRemoved, TagUsed
 from tags.models import Tag
 
 TAG_NAME_MAX_LENGTH = Tag._meta.get_field("name").max_length
+# Enough for any honest article; a bound on the rows, events and counter updates one write
+# may cost.
+TAGS_PER_ARTICLE_MAX = 25
 
 
 def tag_names_clean(names: Sequence[str]) -> list[str]:
-    """Trimmed names in the author's order, duplicates dropped; 422 for blank or long names."""
-    cleaned = [name.strip() for name in names]
+    """Trimmed names, duplicates dropped, sorted (RealWorld's `tagList` order, so it is stored
+    as it is served); 422 for blank, long or control-character names, or too many of them."""
+    cleaned = sorted({name.strip() for name in names})
+    if len(cleaned) > TAGS_PER_ARTICLE_MAX:
+        raise Invalid("tagList", f"is too long (maximum is {TAGS_PER_ARTICLE_MAX} tags)")
     if any(not name for name in cleaned):
         raise Invalid("tagList", "can't contain blank names")
     if any(len(name) > TAG_NAME_MAX_LENGTH for name in cleaned):
         raise Invalid("tagList", f"names are at most {TAG_NAME_MAX_LENGTH} characters")
-    return list(dict.fromkeys(cleaned))
+    # NUL cannot be stored in PostgreSQL text; no control character belongs in a tag.
+    if any(unicodedata.category(char) == "Cc" for name in cleaned for char in name):
+        raise Invalid("tagList", "names can't contain control characters")
+    return cleaned
 
 
 @transaction.atomic(savepoint=False)
 def tags_get_or_create(*, names: Sequence[str]) -> list[Tag]:
-    """The tags called `names`, in that order, creating (and announcing) the new ones."""
+    """The tags called `names`, cleaned and sorted, creating (and announcing) the new ones."""
     names = tag_names_clean(names)
     found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     for name in names:
@@ -52,17 +60,15 @@ def _tag_create(name: str) -> Tag:
 
 
 def tags_mark_used(*, names: Sequence[str], article_id: int) -> None:
-    """Count and announce that `names` were attached to the article (the links are already
-    written)."""
-    Tag.objects.filter(name__in=names).update(articles_count=F("articles_count") + 1)
+    """Announce that `names` were attached to the article (the links are already written;
+    articles.counters counts them)."""
     for name in names:
         bus.publish(TagUsed(name=name, article_id=article_id))
 
 
 def tags_mark_removed(*, names: Sequence[str], article_id: int) -> None:
-    """Count and announce that `names` were detached from the article (the links are already
-    gone)."""
-    Tag.objects.filter(name__in=names).update(articles_count=Greatest(F("articles_count") - 1, 0))
+    """Announce that `names` were detached from the article (the links are already gone;
+    articles.counters counts them)."""
     for name in names:
         bus.publish(TagRemoved(name=name, article_id=article_id))
 
@@ -74,11 +80,5 @@ def tags_delete_unused() -> list[str]:
     names = list(unused.values_list("name", flat=True))
     unused.filter(name__in=names).delete()
     for name in names:
-        bus.publish(TagRemoved(name=name, article_id=None))
+        bus.publish(TagDeleted(name=name))
     return names
-
-
-def tags_recount() -> None:
-    """Recount how many articles carry each tag (see articles.services.article_counters_rebuild)."""
-    links = Tag.objects.filter(pk=OuterRef("pk")).annotate(n=Count("article_tags")).values("n")
-    Tag.objects.update(articles_count=Subquery(links))

@@ -4,19 +4,35 @@ unfollow) go through users.services, so they publish their events like the API d
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    BaseUserCreationForm,
+    UserChangeForm,
+)
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from conduit.readcache import invalidate_read_cache
+from conduit.admin import DeletesThroughServiceMixin
 from users.models import Follow, User
-from users.services import user_register, user_unfollow, user_update
+from users.services import (
+    user_access_update,
+    user_delete,
+    user_register,
+    user_set_active,
+    user_unfollow,
+    user_update,
+)
 from users.validators import is_valid_username, normalize_email, normalize_username
 
 # Changed through user_update (which publishes UserProfileUpdated), not by the admin's save.
 PROFILE_FIELDS = ("email", "username", "bio", "image")
+# Changed through user_access_update (which publishes UserAccessChanged).
+ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 class _ProfileFieldsMixin:
@@ -44,10 +60,25 @@ class UserAdminChangeForm(_ProfileFieldsMixin, UserChangeForm):
         fields = "__all__"
 
 
+class UserAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, saved through user_update so the change is
+    announced. It always sets a password: an account switched to "no password" would be a
+    state no service knows."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
+
+    def save(self, commit: bool = True) -> User:
+        return user_update(user=self.user, password=self.cleaned_data["password1"])
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DeletesThroughServiceMixin, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
+    change_password_form = UserAdminPasswordChangeForm
     fieldsets = (
         (None, {"fields": ("email", "username", "password")}),
         ("Profile", {"fields": ("bio", "image")}),
@@ -77,9 +108,15 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email")
     ordering = ("username",)
 
+    actions = ["deactivate_accounts", "reactivate_accounts"]
+
+    # Every change is a fact some receiver cares about, so each goes through users.services:
+    # profile fields through user_update, is_active through user_set_active, the staff flags,
+    # groups and permissions through user_access_update, the password through the password
+    # form below, and deleting through user_delete. Nothing is saved by the ModelForm itself.
     def save_form(self, request: HttpRequest, form: forms.ModelForm, change: bool) -> User:
         if change:
-            return super().save_form(request, form, change)
+            return form.instance
         data = form.cleaned_data
         return user_register(
             username=data["username"], email=data["email"], password=data["password1"]
@@ -88,23 +125,65 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool):
         if not change:
             return  # user_register has saved it
-        changes = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
-        changes = {name: value for name, value in changes.items() if name in form.changed_data}
-        for name in changes:
-            setattr(obj, name, form.initial.get(name))
-        super().save_model(request, obj, form, change)
-        if changes:
-            user_update(user=obj, **changes)
-        if set(form.changed_data) - set(changes):
-            # Account flags (is_active, ...) publish no event: forget the cached token users
-            # so that a deactivation takes effect at once.
-            invalidate_read_cache()
+        data, changed = form.cleaned_data, set(form.changed_data)
+        # The form has written the new values onto obj; the services compare against the
+        # stored ones.
+        obj.refresh_from_db()
+        profile = {name: data[name] for name in PROFILE_FIELDS if name in changed}
+        if profile:
+            user_update(user=obj, **profile)
+        if "is_active" in changed:
+            user_set_active(user=obj, active=data["is_active"])
+        access = {name: data[name] for name in ACCESS_FIELDS if name in changed}
+        if access:
+            user_access_update(user=obj, **access)
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
     ) -> None:
-        if change:  # the creation form has no relations, and was never saved itself
-            super().save_related(request, form, formsets, change)
+        """Groups and permissions were saved by save_model, through the service."""
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.order_by("pk"):
+            user_delete(user=user)
+
+    @admin.action(description="Deactivate the selected accounts")
+    def deactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description="Reactivate the selected accounts")
+    def reactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    @transaction.atomic
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], *, active: bool):
+        changed = [user for user in queryset if user.is_active != active]
+        for user in changed:
+            user_set_active(user=user, active=active)
+        verb = "reactivated" if active else "deactivated"
+        self.message_user(request, f"{len(changed)} accounts {verb}.", messages.SUCCESS)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Read-only: a group's permissions are what its members may do, so groups are defined by
+    data migrations (reviewed, repeatable), never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return False
 
 
 @admin.register(Follow)

@@ -1,16 +1,32 @@
 """Facts about users and who follows whom. Published only by users.services."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from events.base import Event
+from events.core.event import Event
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserRegistered(Event):
-    """A new account was created (POST /api/users, the admin or a command)."""
+class UserEvent(Event):
+    """A fact about one account, filed under it in the audit trail."""
 
-    aggregate_type = "user"
-    aggregate_id_field = "user_id"
+    abstract: ClassVar[bool] = True
+    aggregate_type: ClassVar[str] = "user"
+    aggregate_id_field: ClassVar[str] = "user_id"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowEvent(UserEvent):
+    """A change to whom `follower_id` follows: the follower's list changed, so it is filed
+    under the follower's account."""
+
+    abstract: ClassVar[bool] = True
+    aggregate_id_field: ClassVar[str] = "follower_id"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRegistered(UserEvent):
+    """A new account was created (POST /api/users, the admin or a command)."""
 
     user_id: int
     username: str
@@ -18,18 +34,15 @@ class UserRegistered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserLoggedIn(Event):
+class UserLoggedIn(UserEvent):
     """A user proved their email and password and was given a token."""
-
-    aggregate_type = "user"
-    aggregate_id_field = "user_id"
 
     user_id: int
     username: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserProfileUpdated(Event):
+class UserProfileUpdated(UserEvent):
     """A user's email, username, password, bio or image actually changed.
 
     `changed_fields` names what changed and never carries a value. It includes "password" when
@@ -37,31 +50,52 @@ class UserProfileUpdated(Event):
     (notify the owner, end other sessions), and its name reveals nothing.
     """
 
-    aggregate_type = "user"
-    aggregate_id_field = "user_id"
+    user_id: int
+    changed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserFollowed(FollowEvent):
+    """`follower_id` started following `followed_id` (not sent again for a repeated follow)."""
+
+    follower_id: int
+    followed_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserUnfollowed(FollowEvent):
+    """`follower_id` stopped following `followed_id` (not sent when there was nothing to undo)."""
+
+    follower_id: int
+    followed_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserDeactivated(UserEvent):
+    """Staff deactivated an account: its tokens stop working and it cannot log in."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserReactivated(UserEvent):
+    """Staff reactivated a deactivated account."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserAccessChanged(UserEvent):
+    """Staff changed an account's staff or superuser flag, groups or permissions
+    (`changed_fields` names which)."""
 
     user_id: int
     changed_fields: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserFollowed(Event):
-    """`follower_id` started following `followed_id` (not sent again for a repeated follow)."""
+class UserDeleted(UserEvent):
+    """An account was removed, after its articles, comments, favorites and follows were
+    removed (each with its own event)."""
 
-    # The follow belongs to the follower's account: it is their list that changed.
-    aggregate_type = "user"
-    aggregate_id_field = "follower_id"
-
-    follower_id: int
-    followed_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserUnfollowed(Event):
-    """`follower_id` stopped following `followed_id` (not sent when there was nothing to undo)."""
-
-    aggregate_type = "user"
-    aggregate_id_field = "follower_id"
-
-    follower_id: int
-    followed_id: int
+    user_id: int

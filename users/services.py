@@ -1,25 +1,34 @@
 """Writes for users, logins and follows. The only place that publishes users' events."""
 
+from collections.abc import Iterable
 from typing import Final
 
+from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from conduit.errors import Conflict, Invalid, InvalidCredentials
+from conduit.errors import Conflict, Invalid, InvalidCredentials, NotFound
 from events import bus
 from users.events import (
+    UserAccessChanged,
+    UserDeactivated,
+    UserDeleted,
     UserFollowed,
     UserLoggedIn,
     UserProfileUpdated,
+    UserReactivated,
     UserRegistered,
     UserUnfollowed,
 )
 from users.models import Follow, User
+from users.signals import account_removing
 from users.validators import (
     is_valid_email,
     is_valid_username,
     normalize_email,
     normalize_username,
+    password_problem,
 )
 
 
@@ -37,7 +46,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     """Create an account; Conflict (409) when the username or email is taken."""
     username = _clean_username(username)
     email = _clean_email(email)
-    _require(password, "password")
+    _check_password(password)
     _ensure_available(username=username, email=email)
     user = User(username=username, email=email)
     user.set_password(password)
@@ -97,7 +106,7 @@ def user_update(
         username=changes.get("username"), email=changes.get("email"), exclude_pk=user.pk
     )
     if not isinstance(password, Unset):
-        _require(password, "password")
+        _check_password(password)
         # A new hash (new salt) is stored even for the same password, so it counts as a change.
         changes["password"] = None
     if not changes:
@@ -143,6 +152,68 @@ def user_unfollow(*, follower: User, followed: User) -> bool:
     return bool(deleted)
 
 
+@transaction.atomic
+def user_set_active(*, user: User, active: bool) -> User:
+    """Deactivate an account (its tokens are refused from the next request on, it cannot log
+    in) or reactivate it; a repeat changes nothing."""
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    bus.publish(UserReactivated(user_id=user.pk) if active else UserDeactivated(user_id=user.pk))
+    return user
+
+
+@transaction.atomic
+def user_access_update(
+    *,
+    user: User,
+    is_staff: bool | Unset = UNSET,
+    is_superuser: bool | Unset = UNSET,
+    groups: Iterable[Group] | Unset = UNSET,
+    user_permissions: Iterable[Permission] | Unset = UNSET,
+) -> User:
+    """Change what an account may do in the admin; publishes UserAccessChanged naming the
+    fields that actually changed, and nothing when none did."""
+    changed: list[str] = []
+    for name, value in (("is_staff", is_staff), ("is_superuser", is_superuser)):
+        if not isinstance(value, Unset) and value != getattr(user, name):
+            setattr(user, name, value)
+            changed.append(name)
+    if changed:
+        user.save(update_fields=changed)
+    for name, values in (("groups", groups), ("user_permissions", user_permissions)):
+        if isinstance(values, Unset):
+            continue
+        related = getattr(user, name)
+        wanted = {item.pk for item in values}
+        if wanted != set(related.values_list("pk", flat=True)):
+            related.set(wanted)
+            changed.append(name)
+    if changed:
+        bus.publish(UserAccessChanged(user_id=user.pk, changed_fields=tuple(changed)))
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Remove an account and everything it owns, each removal through its own service: its
+    follows here, its favorites, articles and comments in the apps that own them (through
+    `account_removing`), so every counter stays exact and every removal is announced."""
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        raise NotFound("profile")
+    follows = Follow.objects.filter(Q(follower=locked) | Q(followed=locked)).select_related(
+        "follower", "followed"
+    )
+    for follow in follows.order_by("pk"):
+        user_unfollow(follower=follow.follower, followed=follow.followed)
+    account_removing.send(sender=User, user=locked)
+    user_id = locked.pk
+    locked.delete()
+    bus.publish(UserDeleted(user_id=user_id))
+
+
 def _blank_to_none(value: str | None) -> str | None:
     # RealWorld: bio and image are null or a real value, never "".
     if value is None or not value.strip():
@@ -169,6 +240,14 @@ def _clean_email(email: object) -> str:
     if not is_valid_email(email):
         raise Invalid("email", "is invalid")
     return email
+
+
+def _check_password(password: object) -> None:
+    # Here, not in the serializers, so that every way in (API, admin, commands) follows it.
+    _require(password, "password")
+    problem = password_problem(str(password))
+    if problem is not None:
+        raise Invalid("password", problem)
 
 
 def _ensure_available(

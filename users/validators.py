@@ -1,4 +1,5 @@
-"""The rules a username and an email must follow, shared by the API, the services and admin."""
+"""The rules a username, an email and a password must follow, shared by the API, the services
+and the admin."""
 
 import re
 import unicodedata
@@ -34,3 +35,35 @@ def is_valid_email(email: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# NIST SP 800-63B: at least 8 characters, no composition rules, and room for passphrases (at
+# least 64 must be accepted). The maximum only bounds the work of hashing one attempt.
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 256
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, in RealWorld's words; None when it is acceptable.
+    Length counts characters (code points), not bytes."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"is too short (minimum is {PASSWORD_MIN_LENGTH} characters)"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"is too long (maximum is {PASSWORD_MAX_LENGTH} characters)"
+    return None
+
+
+class PasswordPolicyValidator:
+    """The same rule for Django's own password forms and commands (the admin's add-user and
+    change-password forms, `createsuperuser`, `changepassword`), via AUTH_PASSWORD_VALIDATORS."""
+
+    def validate(self, password: str, user: object = None) -> None:
+        problem = password_problem(password)
+        if problem is not None:
+            raise ValidationError(f"This password {problem}.", code="password_policy")
+
+    def get_help_text(self) -> str:
+        return (
+            f"Your password must contain {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} "
+            "characters; any characters will do."
+        )

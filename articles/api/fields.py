@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class TagListField(serializers.Field):
     """A JSON list of strings; `null`, a non-list or a non-string item is 422. The names are
     cleaned (trimmed, deduplicated, blank or long ones refused) by tags.services, the one

@@ -10,6 +10,7 @@ from articles.api.fields import TagListField
 from articles.models import Article
 from conduit.api import format_timestamp
 from conduit.fields import TextField
+from users.api.serializers import ProfileOutput
 
 TITLE_MAX_LENGTH = Article._meta.get_field("title").max_length
 
@@ -52,3 +53,27 @@ def article_data(row: Mapping[str, Any]) -> dict[str, Any]:
         },
     }
     return data
+
+
+# The output shapes below describe the plain dicts of article_data for the API schema; the
+# views never run them. Their docstrings are the schema's text.
+
+
+class ArticleListItemOutput(serializers.Serializer):
+    """An article in a list: everything but its `body`; `tagList` sorted."""
+
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    tagList = serializers.ListField(child=serializers.CharField())
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+    favorited = serializers.BooleanField()
+    favoritesCount = serializers.IntegerField()
+    author = ProfileOutput()
+
+
+class ArticleOutput(ArticleListItemOutput):
+    """One article, with its `body`."""
+
+    body = serializers.CharField()

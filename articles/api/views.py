@@ -2,13 +2,20 @@
 
 from typing import Any
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api.serializers import ArticleCreateInput, ArticleUpdateInput, article_data
+from articles.api.serializers import (
+    ArticleCreateInput,
+    ArticleListItemOutput,
+    ArticleOutput,
+    ArticleUpdateInput,
+    article_data,
+)
 from articles.selectors import (
     article_feed_page,
     article_find,
@@ -24,7 +31,20 @@ from articles.services import (
     article_update,
 )
 from conduit.api import page_from_request, unwrap
+from conduit.schema import ARTICLES, FAVORITES, NO_CONTENT, PAGE_PARAMETERS, envelope, errors
 from users.models import User
+
+ARTICLE = envelope("SingleArticleResponse", article=ArticleOutput())
+ARTICLES_PAGE = envelope(
+    "MultipleArticlesResponse",
+    articles=ArticleListItemOutput(many=True),
+    articlesCount=serializers.IntegerField(),
+)
+FILTERS = [
+    OpenApiParameter("tag", description="Only articles with this tag."),
+    OpenApiParameter("author", description="Only articles by this username."),
+    OpenApiParameter("favorited", description="Only articles this username favorited."),
+]
 
 
 def viewer(request: Request) -> User | None:
@@ -43,6 +63,12 @@ def _page(articles: list[dict], count: int) -> dict[str, Any]:
 
 
 class ArticleListApi(APIView):
+    @extend_schema(
+        operation_id="GetArticles",
+        tags=[ARTICLES],
+        parameters=[*FILTERS, *PAGE_PARAMETERS],
+        responses={200: ARTICLES_PAGE, **errors(422)},
+    )
     def get(self, request: Request) -> Response:
         articles, count = article_page(
             viewer=viewer(request),
@@ -57,6 +83,12 @@ class ArticleListApi(APIView):
 class ArticleFeedApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="GetArticlesFeed",
+        tags=[ARTICLES],
+        parameters=PAGE_PARAMETERS,
+        responses={200: ARTICLES_PAGE, **errors(401, 422)},
+    )
     def get(self, request: Request) -> Response:
         articles, count = article_feed_page(viewer=request.user, page=page_from_request(request))
         return Response(_page(articles, count))
@@ -65,6 +97,12 @@ class ArticleFeedApi(APIView):
 class ArticleCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="CreateArticle",
+        tags=[ARTICLES],
+        request=envelope("NewArticleRequest", article=ArticleCreateInput()),
+        responses={201: ARTICLE, **errors(401, 413, 422)},
+    )
     def post(self, request: Request) -> Response:
         serializer = ArticleCreateInput(data=unwrap(request, "article"))
         serializer.is_valid(raise_exception=True)
@@ -81,6 +119,9 @@ class ArticleCreateApi(APIView):
 
 
 class ArticleDetailApi(APIView):
+    @extend_schema(
+        operation_id="GetArticle", tags=[ARTICLES], responses={200: ARTICLE, **errors(404)}
+    )
     def get(self, request: Request, slug: str) -> Response:
         return _one(slug, request)
 
@@ -88,6 +129,12 @@ class ArticleDetailApi(APIView):
 class ArticleUpdateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="UpdateArticle",
+        tags=[ARTICLES],
+        request=envelope("UpdateArticleRequest", article=ArticleUpdateInput()),
+        responses={200: ARTICLE, **errors(401, 403, 404, 413, 422)},
+    )
     def put(self, request: Request, slug: str) -> Response:
         serializer = ArticleUpdateInput(data=unwrap(request, "article"))
         serializer.is_valid(raise_exception=True)
@@ -106,6 +153,11 @@ class ArticleUpdateApi(APIView):
 class ArticleDeleteApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="DeleteArticle",
+        tags=[ARTICLES],
+        responses={**NO_CONTENT, **errors(401, 403, 404)},
+    )
     def delete(self, request: Request, slug: str) -> Response:
         article_delete(article=article_find(slug=slug), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -114,6 +166,12 @@ class ArticleDeleteApi(APIView):
 class ArticleFavoriteApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="CreateArticleFavorite",
+        tags=[FAVORITES],
+        request=None,
+        responses={200: ARTICLE, **errors(401, 404)},
+    )
     def post(self, request: Request, slug: str) -> Response:
         article_favorite(article=article_find(slug=slug), user=request.user)
         return _one(slug, request)
@@ -122,6 +180,11 @@ class ArticleFavoriteApi(APIView):
 class ArticleUnfavoriteApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="DeleteArticleFavorite",
+        tags=[FAVORITES],
+        responses={200: ARTICLE, **errors(401, 404)},
+    )
     def delete(self, request: Request, slug: str) -> Response:
         article_unfavorite(article=article_find(slug=slug), user=request.user)
         return _one(slug, request)

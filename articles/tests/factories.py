@@ -1,8 +1,8 @@
 import factory
 from django.utils.text import slugify
 
+from articles.counters import counters_rebuild
 from articles.models import Article, ArticleTag, Favorite
-from articles.services import article_counters_rebuild
 from tags.tests.factories import TagFactory
 from users.tests.factories import UserFactory
 
@@ -23,8 +23,10 @@ class ArticleFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def tag_list(article, create, extracted, **kwargs):
-        """`ArticleFactory(tag_list=["dragons", "training"])`."""
+        """`ArticleFactory(tag_list=["training", "dragons"])`, stored as the services store
+        it: sorted, duplicates dropped."""
         if create and extracted:
+            extracted = sorted(set(extracted))
             for position, name in enumerate(extracted):
                 ArticleTag.objects.create(
                     article=article,
@@ -33,10 +35,10 @@ class ArticleFactory(factory.django.DjangoModelFactory):
                     article_created_at=article.created_at,
                 )
         if create and extracted:
-            article.tag_list = list(dict.fromkeys(extracted))
+            article.tag_list = extracted
             Article.objects.filter(pk=article.pk).update(tag_list=article.tag_list)
         if create:
-            article_counters_rebuild()
+            counters_rebuild()
 
 
 class FavoriteFactory(factory.django.DjangoModelFactory):
@@ -51,5 +53,5 @@ class FavoriteFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         favorite = super()._create(model_class, *args, **kwargs)
-        article_counters_rebuild()
+        counters_rebuild()
         return favorite

@@ -3,13 +3,15 @@
 import pytest
 from django.test import Client
 
+from articles.counters import counters_snapshot
 from articles.events import ArticleDeleted
-from articles.models import Article
+from articles.models import Article, Favorite
+from articles.services import article_create, article_favorite
 from articles.tests.factories import ArticleFactory
 from comments.events import CommentDeleted
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
-from tags.events import TagRemoved
+from tags.events import TagDeleted
 from tags.models import Tag
 from tags.tests.factories import TagFactory
 from users.models import User
@@ -91,7 +93,7 @@ def test_deleting_unused_tags_from_the_admin(admin_client_for_staff, mock_event_
 
     assert response.status_code == 302
     assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
-    mock_event_bus.assert_event_published(TagRemoved, name="unused", article_id=None)
+    mock_event_bus.assert_published_exactly([TagDeleted(name="unused")])
 
 
 @pytest.mark.django_db
@@ -126,3 +128,20 @@ def test_moderators_read_and_delete_articles_and_comments_but_do_not_write_them(
 
     assert Article.objects.get(pk=article.pk).title == article.title
     assert Comment.objects.get(pk=comment.pk).body == "Original words"
+
+
+@pytest.mark.django_db
+def test_an_article_with_favorites_can_be_deleted_in_the_admin_and_counts_stay_exact(
+    admin_client_for_staff, alice, bob, mock_event_bus
+):
+    article = article_create(author=alice, title="Loved", description="d", body="b")
+    article_favorite(article=article, user=bob)
+
+    response = admin_client_for_staff.post(
+        f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Article.objects.exists() and not Favorite.objects.exists()
+    mock_event_bus.assert_event_published(ArticleDeleted, article_id=article.pk)
+    assert counters_snapshot() == {"total": 0}

@@ -9,6 +9,7 @@ from articles.models import Article, ArticleTag, Favorite
 from articles.tests.factories import ArticleFactory, FavoriteFactory
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
+from tags.models import Tag
 from users.tests.factories import FollowFactory
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -45,7 +46,7 @@ def test_alice_creates_an_article_and_gets_it_back_in_the_spec_shape(alice, clie
     assert article["slug"] == "how-to-train-your-dragon"
     assert article["title"] == "How to train your dragon"
     assert article["body"] == "You have to believe"
-    assert article["tagList"] == ["reactjs", "angularjs", "dragons"]
+    assert article["tagList"] == ["angularjs", "dragons", "reactjs"]
     assert TIMESTAMP.match(article["createdAt"])
     assert TIMESTAMP.match(article["updatedAt"])
     assert article["favorited"] is False
@@ -59,11 +60,32 @@ def test_alice_creates_an_article_and_gets_it_back_in_the_spec_shape(alice, clie
 
 
 @pytest.mark.django_db
-def test_tag_list_keeps_the_authors_order_and_drops_duplicates(alice, client_for):
+def test_tag_list_comes_back_sorted_with_duplicates_dropped(alice, client_for):
     response = create(client_for(alice), tagList=["zeta", "alpha", "zeta", " mu ", "alpha"])
 
     assert response.status_code == 201
-    assert response.json()["article"]["tagList"] == ["zeta", "alpha", "mu"]
+    assert response.json()["article"]["tagList"] == ["alpha", "mu", "zeta"]
+
+
+@pytest.mark.django_db
+def test_training_and_dragons_come_back_as_dragons_and_training_everywhere(
+    alice, api_client, client_for
+):
+    # The older public Postman collection's check, on every response that carries tagList.
+    slug = create(client_for(alice), tagList=["training", "dragons"]).json()["article"]["slug"]
+
+    single = api_client.get(f"/api/articles/{slug}").json()["article"]
+    listed = api_client.get("/api/articles").json()["articles"]
+    by_tag = api_client.get("/api/articles?tag=training").json()["articles"]
+    updated = client_for(alice).put(
+        f"/api/articles/{slug}", {"article": {"tagList": ["training", "dragons", "angular"]}}
+    )
+
+    assert single["tagList"] == ["dragons", "training"]
+    assert [item["tagList"] for item in listed] == [["dragons", "training"]]
+    assert [item["tagList"] for item in by_tag] == [["dragons", "training"]]
+    assert updated.json()["article"]["tagList"] == ["angular", "dragons", "training"]
+    assert Article.objects.get(slug=slug).tag_list == ["angular", "dragons", "training"]
 
 
 @pytest.mark.django_db
@@ -114,10 +136,10 @@ def test_anonymous_cannot_create_an_article(api_client):
 
 
 @pytest.mark.django_db
-def test_a_tampered_token_is_refused(api_client):
+def test_a_tampered_token_is_refused_where_auth_is_required(api_client):
     api_client.credentials(HTTP_AUTHORIZATION="Token not.a.jwt")
 
-    response = api_client.get("/api/articles")
+    response = create(api_client)
 
     assert response.status_code == 401
     assert response.json() == {"errors": {"token": ["is invalid"]}}
@@ -168,6 +190,60 @@ def test_a_blank_tag_name_is_422(alice, client_for):
 
 
 @pytest.mark.django_db
+def test_an_article_takes_up_to_25_distinct_tags(alice, client_for):
+    names = [f"tag-{index:02}" for index in range(25)]
+
+    response = create(client_for(alice), tagList=[*names, *names])
+
+    assert response.status_code == 201
+    assert response.json()["article"]["tagList"] == names
+
+
+@pytest.mark.django_db
+def test_a_26th_tag_is_422_and_nothing_is_written(alice, client_for):
+    response = create(client_for(alice), tagList=[f"tag-{index:02}" for index in range(26)])
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"tagList": ["is too long (maximum is 25 tags)"]}}
+    assert not Article.objects.exists()
+    assert not Tag.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ten_thousand_tags_on_update_are_422_and_keep_the_tags(alice, client_for):
+    article = ArticleFactory(author=alice, tag_list=["kept"])
+
+    response = client_for(alice).put(
+        f"/api/articles/{article.slug}",
+        {"article": {"tagList": [f"tag-{index}" for index in range(10_000)]}},
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"tagList": ["is too long (maximum is 25 tags)"]}}
+    assert Article.objects.get(pk=article.pk).tag_list == ["kept"]
+
+
+@pytest.mark.django_db
+def test_a_tag_name_of_100_characters_is_accepted_and_of_101_is_422(alice, client_for):
+    accepted = create(client_for(alice), tagList=["x" * 100])
+    refused = create(client_for(alice), tagList=["y" * 101])
+
+    assert accepted.status_code == 201
+    assert refused.status_code == 422
+    assert refused.json() == {"errors": {"tagList": ["names are at most 100 characters"]}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["a\x00b", "line\nbreak", "tab\tstop"])
+def test_a_tag_name_with_a_control_character_is_422(alice, client_for, name):
+    response = create(client_for(alice), tagList=["fine", name])
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"tagList": ["names can't contain control characters"]}}
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_title_longer_than_255_characters_is_422(alice, client_for):
     response = create(client_for(alice), title="x" * 256)
 
@@ -201,7 +277,7 @@ def test_anyone_gets_an_article_by_slug_with_its_body(api_client):
     assert response.status_code == 200
     data = response.json()["article"]
     assert data["body"] == "Scales."
-    assert data["tagList"] == ["b", "a"]
+    assert data["tagList"] == ["a", "b"]
     assert data["favorited"] is False
     assert data["author"]["following"] is False
 
@@ -312,14 +388,14 @@ def test_an_empty_tag_list_on_update_removes_every_tag(alice, client_for):
 
 
 @pytest.mark.django_db
-def test_a_new_tag_list_on_update_replaces_the_tags_in_the_given_order(alice, client_for):
+def test_a_new_tag_list_on_update_replaces_the_tags_sorted(alice, client_for):
     article = ArticleFactory(author=alice, tag_list=["a", "b", "c"])
 
     response = client_for(alice).put(
         f"/api/articles/{article.slug}", {"article": {"tagList": ["c", "d", "a", "d"]}}
     )
 
-    assert response.json()["article"]["tagList"] == ["c", "d", "a"]
+    assert response.json()["article"]["tagList"] == ["a", "c", "d"]
 
 
 @pytest.mark.django_db

@@ -5,10 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from articles.counters import counters_rebuild, counters_snapshot
 from articles.models import Article, AuthorStats
-from articles.selectors import article_counters_snapshot
 from articles.services import (
-    article_counters_rebuild,
     article_create,
     article_delete,
     article_favorite,
@@ -20,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def recounted() -> dict[str, int]:
-    article_counters_rebuild()
-    return article_counters_snapshot()
+    counters_rebuild()
+    return counters_snapshot()
 
 
 def test_services_keep_every_counter_equal_to_a_recount(alice, bob, charlie):
@@ -38,7 +37,7 @@ def test_services_keep_every_counter_equal_to_a_recount(alice, bob, charlie):
     article_update(article=second, user=alice, tag_list=["x"])
     article_delete(article=first, user=alice)
 
-    kept = article_counters_snapshot()
+    kept = counters_snapshot()
 
     assert kept == recounted()
     assert kept["total"] == 2

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from conduit.api import format_timestamp
 from conduit.fields import TextField
+from users.api.serializers import ProfileOutput
 
 
 class CommentCreateInput(serializers.Serializer):
@@ -27,3 +28,15 @@ def comment_data(row: Mapping[str, Any]) -> dict[str, Any]:
             "following": row["author_following"],
         },
     }
+
+
+# Describes the plain dicts of comment_data for the API schema; the views never run it. Its
+# docstring is the schema's text.
+class CommentOutput(serializers.Serializer):
+    """A comment on an article."""
+
+    id = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+    body = serializers.CharField()
+    author = ProfileOutput()

@@ -8,6 +8,7 @@ from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
 from events.models import EventRecord
+from events.testing import assert_same_events
 
 
 @pytest.mark.django_db
@@ -19,10 +20,9 @@ def test_a_new_comment_publishes_article_comment_added(alice, bob, client_for, m
     )
 
     comment = Comment.objects.get()
-    mock_event_bus.assert_event_published(
-        ArticleCommentAdded, comment_id=comment.pk, article_id=article.pk, author_id=bob.pk
+    mock_event_bus.assert_published_exactly(
+        [ArticleCommentAdded(comment_id=comment.pk, article_id=article.pk, author_id=bob.pk)]
     )
-    assert len(mock_event_bus.published) == 1
 
 
 @pytest.mark.django_db
@@ -65,8 +65,8 @@ def test_deleting_a_comment_publishes_comment_deleted(alice, bob, client_for, mo
 
     client_for(bob).delete(f"/api/articles/{article.slug}/comments/{comment.pk}")
 
-    mock_event_bus.assert_event_published(
-        CommentDeleted, comment_id=comment.pk, article_id=article.pk, author_id=bob.pk
+    mock_event_bus.assert_published_exactly(
+        [CommentDeleted(comment_id=comment.pk, article_id=article.pk, author_id=bob.pk)]
     )
 
 
@@ -97,12 +97,12 @@ def test_deleting_an_article_publishes_comment_deleted_for_each_of_its_comments(
     response = client_for(alice).delete(f"/api/articles/{article.slug}")
 
     assert response.status_code == 204
-    assert len(mock_event_bus.events_of(CommentDeleted)) == 2
-    mock_event_bus.assert_event_published(
-        CommentDeleted, comment_id=first.pk, article_id=article.pk, author_id=bob.pk
-    )
-    mock_event_bus.assert_event_published(
-        CommentDeleted, comment_id=second.pk, article_id=article.pk, author_id=charlie.pk
+    assert_same_events(
+        mock_event_bus.events_of(CommentDeleted),
+        [
+            CommentDeleted(comment_id=first.pk, article_id=article.pk, author_id=bob.pk),
+            CommentDeleted(comment_id=second.pk, article_id=article.pk, author_id=charlie.pk),
+        ],
     )
     assert Comment.objects.count() == 1
 
@@ -134,6 +134,7 @@ def test_deleting_the_author_announces_the_comments_of_their_articles(alice, bob
 
     alice.delete()
 
-    mock_event_bus.assert_event_published(
-        CommentDeleted, comment_id=comment.pk, article_id=article.pk, author_id=bob.pk
+    assert_same_events(
+        mock_event_bus.events_of(CommentDeleted),
+        [CommentDeleted(comment_id=comment.pk, article_id=article.pk, author_id=bob.pk)],
     )

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import View
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from events import metrics
+from events.ops.metrics import exposition
 
 
 class MetricsApi(View):
@@ -16,8 +16,7 @@ class MetricsApi(View):
             return JsonResponse({"errors": {"body": ["not found"]}}, status=404)
         if not self._allowed(request):
             return JsonResponse({"errors": {"metrics": ["forbidden"]}}, status=403)
-        metrics.flush()
-        return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+        return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
     @staticmethod
     def _allowed(request: HttpRequest) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from events import bus
-from events.base import Event
+from events.core.event import Event
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

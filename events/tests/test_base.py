@@ -5,7 +5,16 @@ from uuid import UUID
 
 import pytest
 
-from events.base import Event, EventRegistryError, event_type, from_payload
+from events.core.bus import EventBus, NoOutboxError
+from events.core.event import (
+    Event,
+    EventRegistryError,
+    event_type,
+    event_types,
+    from_payload,
+    unregister,
+)
+from events.ops.checks import check_aggregates
 from events.tests.support import SampleHappened
 
 
@@ -100,3 +109,94 @@ def test_a_version_without_an_upcaster_is_an_error():
             occurred_at=datetime.now(UTC),
             version=7,
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ParcelEvent(Event):
+    """A fact about one parcel (an aggregate's base: declares it once)."""
+
+    abstract: ClassVar[bool] = True
+    aggregate_type: ClassVar[str] = "parcel"
+    aggregate_id_field: ClassVar[str] = "parcel_id"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ParcelShipped(ParcelEvent):
+    """A parcel left the depot."""
+
+    type_name: ClassVar[str] = "tests.ParcelShipped"
+
+    parcel_id: int
+
+
+def test_an_aggregate_base_is_not_an_event_type_and_files_its_events_under_it():
+    shipped = ParcelShipped(parcel_id=12)
+
+    assert event_type("tests.ParcelShipped") is ParcelShipped
+    assert ParcelEvent not in event_types().values()
+    assert (shipped.aggregate_type, shipped.aggregate_id) == ("parcel", "12")
+    assert (ParcelEvent.abstract, ParcelShipped.abstract) == (True, False)
+
+
+def test_an_event_without_its_aggregates_id_field_fails_the_system_check():
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class ParcelLost(ParcelEvent):
+        type_name: ClassVar[str] = "tests.ParcelLost"
+
+        tracking_code: str
+
+    try:
+        errors = check_aggregates()
+    finally:
+        unregister("tests.ParcelLost")
+
+    assert [(error.id, error.obj) for error in errors] == [("events.E003", ParcelLost)]
+    assert check_aggregates() == []
+
+
+def test_a_type_split_in_two_loads_each_old_record_as_the_class_it_now_is():
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class DoorClosed(Event):
+        type_name: ClassVar[str] = "tests.DoorClosed"
+
+        door: str
+
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class DoorMoved(Event):
+        """Version 1 also meant "closed" (`closed` true); those records load as DoorClosed."""
+
+        type_name: ClassVar[str] = "tests.DoorMoved"
+        version: ClassVar[int] = 2
+
+        door: str
+
+        @classmethod
+        def upcast_type(cls, version, payload):
+            if version == 1 and payload.pop("closed"):
+                return DoorClosed, payload
+            return cls, payload
+
+    occurred_at = datetime(2026, 1, 1, tzinfo=UTC)
+    event_id = "6f1c6d64-5f0c-4d8a-9a55-1b0b9b1f2a10"
+    try:
+        closed, moved = (
+            from_payload(
+                "tests.DoorMoved",
+                1,
+                {"door": "front", "closed": closed},
+                event_id=event_id,
+                occurred_at=occurred_at,
+            )
+            for closed in (True, False)
+        )
+    finally:
+        unregister("tests.DoorClosed")
+        unregister("tests.DoorMoved")
+
+    assert closed == DoorClosed(door="front", event_id=UUID(event_id), occurred_at=occurred_at)
+    assert moved == DoorMoved(door="front", event_id=UUID(event_id), occurred_at=occurred_at)
+
+
+def test_a_bus_without_an_outbox_refuses_to_publish():
+    with pytest.raises(NoOutboxError, match="no outbox"):
+        EventBus().publish(SampleHappened(sample_id=1))

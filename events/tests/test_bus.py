@@ -5,9 +5,9 @@ from django.db import transaction
 from django.tasks import TaskResultStatus
 
 from events import bus
-from events.context import current_context, event_context
-from events.delivery import deliveries
+from events.core.context import current_context, event_context
 from events.models import DeliveryReceipt, EventRecord
+from events.outbox import deliver_event, deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened, SpecialSampleHappened
 
@@ -144,8 +144,6 @@ def test_background_delivery_runs_after_commit_and_records_a_receipt(
 
 
 def test_a_redelivered_event_has_no_second_effect(fresh_bus, committed):
-    from events.delivery import deliver_event
-
     fresh_bus.subscribe(SampleHappened, support.follow_up, background=True)
     event = SampleHappened(sample_id=5)
     with committed():

@@ -1,14 +1,17 @@
 import json
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from events import bus
-from events.delivery import deliveries
 from events.models import EventRecord
+from events.outbox import deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
 from events.worker import build_worker, requeue_expired_leases, retry_delay
@@ -181,3 +184,17 @@ def _sink():
     from io import StringIO
 
     return StringIO()
+
+
+def test_deliveries_queued_under_the_old_task_path_are_moved_to_the_outbox(fresh_bus, settings):
+    settings.EVENTS_DELIVER_ON_COMMIT = False
+    fresh_bus.subscribe(SampleHappened, support.follow_up, background=True)
+    bus.publish(SampleHappened(sample_id=1))
+    DBTaskResult.objects.update(task_path="events.delivery.deliver_event")
+    assert deliveries().count() == 0, "the worker would not know the row"
+
+    import_module("events.migrations.0003_deliveries_task_path").forwards(django_apps, None)
+
+    assert deliveries().get().task_path == "events.outbox.deliver_event"
+    build_worker().run()
+    assert follow_ups() == 1

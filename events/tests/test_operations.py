@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 from io import StringIO
 from pathlib import Path
 from typing import ClassVar
@@ -12,10 +13,12 @@ from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from events import bus, metrics
-from events.checks import check_background_handlers, check_event_classes
-from events.context import current_context
+from events import bus
+from events.core import metrics
+from events.core.context import current_context
+from events.core.event import unregister
 from events.middleware import RequestContextMiddleware
+from events.ops.checks import check_background_handlers, check_event_classes
 from events.testing import MockEventBus
 from events.tests import support
 from events.tests.support import SampleHappened
@@ -108,8 +111,6 @@ def test_the_request_id_is_accepted_echoed_and_bound_to_the_context():
 
 
 def test_event_classes_that_are_not_frozen_slotted_dataclasses_fail_the_system_check():
-    from events.base import _registry
-
     class Undecorated(SampleHappened):
         type_name = "tests.Undecorated"
 
@@ -120,8 +121,8 @@ def test_event_classes_that_are_not_frozen_slotted_dataclasses_fail_the_system_c
     try:
         errors = check_event_classes()
     finally:
-        _registry.pop("tests.Undecorated")
-        _registry.pop("tests.Unslotted")
+        unregister("tests.Undecorated")
+        unregister("tests.Unslotted")
 
     assert [(error.id, error.msg.split(" (")[0]) for error in errors] == [
         ("events.E001", "Event tests.Undecorated"),
@@ -187,7 +188,7 @@ def test_mock_bus_records_and_explains_what_it_did_not_see():
 def test_the_mock_bus_fixture_replaces_the_shared_bus(mock_event_bus):
     bus.publish(SampleHappened(sample_id=3))
 
-    mock_event_bus.assert_event_published(SampleHappened, sample_id=3)
+    mock_event_bus.assert_published_exactly([SampleHappened(sample_id=3)])
 
 
 def test_metrics_flush_moves_buffered_samples():
@@ -214,3 +215,42 @@ def test_a_fresh_process_knows_every_apps_event_types():
     types = {entry["type"] for entry in json.loads(out)}
     assert {"users.UserRegistered", "articles.ArticleCreated", "comments.CommentDeleted"} <= types
     assert {"tags.TagUsed", "users.UserFollowed"} <= types
+
+
+def test_importing_the_event_system_starts_nothing_and_start_up_starts_the_flusher():
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, django\n"
+        "import events, events.core.bus, events.core.metrics, events.core.wiring\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+        "django.setup()\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "conduit.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert out.splitlines() == [
+        "['MainThread']",
+        "['MainThread', 'event-metrics-flusher']",
+    ]
+
+
+def test_the_mock_bus_compares_whole_events_but_ids_and_times():
+    mock = MockEventBus()
+    mock.publish(SampleHappened(sample_id=1, names=("a",)))
+
+    mock.assert_published_exactly([SampleHappened(sample_id=1, names=("a",))])
+    with pytest.raises(AssertionError) as failure:
+        mock.assert_published_exactly([SampleHappened(sample_id=1)])
+    assert "- #0: expected SampleHappened(sample_id=1, names=()" in str(failure.value)
+    assert "got      SampleHappened(sample_id=1, names=('a',)" in str(failure.value)
+    with pytest.raises(AssertionError, match="#1: expected SampleHappened"):
+        mock.assert_published_exactly([SampleHappened(sample_id=1, names=("a",))] * 2)

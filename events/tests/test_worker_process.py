@@ -13,8 +13,8 @@ from django.db import connection
 from django.tasks import TaskResultStatus
 
 from events import bus
-from events.delivery import deliveries
 from events.models import DeliveryReceipt, EventRecord
+from events.outbox import deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
 

@@ -2,11 +2,13 @@
 
 import pytest
 
+from articles.services import article_create
 from articles.tests.factories import ArticleFactory
-from tags.events import TagCreated, TagRemoved
+from tags.events import TagCreated, TagDeleted
 from tags.models import Tag
 from tags.services import tags_delete_unused, tags_get_or_create
 from tags.tests.factories import TagFactory
+from users.tests.factories import UserFactory
 
 
 @pytest.mark.django_db
@@ -94,4 +96,18 @@ def test_deleting_unused_tags_keeps_tags_in_use_and_announces_the_rest(mock_even
     assert tags_delete_unused() == ["unused"]
 
     assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
-    mock_event_bus.assert_event_published(TagRemoved, name="unused", article_id=None)
+    mock_event_bus.assert_published_exactly([TagDeleted(name="unused")])
+
+
+@pytest.mark.django_db
+def test_a_tag_cannot_be_renamed_or_added_in_the_admin(client, alice):
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    article_create(author=alice, title="One", description="d", body="b", tag_list=["old"])
+    tag = Tag.objects.get(name="old")
+
+    response = client.post(f"/admin/tags/tag/{tag.pk}/change/", {"name": "new"})
+
+    assert response.status_code in (200, 302)
+    assert list(Tag.objects.values_list("name", flat=True)) == ["old"]
+    assert client.get("/api/articles", {"tag": "old"}).json()["articlesCount"] == 1
+    assert client.get("/admin/tags/tag/add/").status_code == 403

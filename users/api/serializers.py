@@ -5,9 +5,13 @@ from typing import Any
 from rest_framework import serializers
 
 from conduit.fields import StrictStringMixin, TextField
-from users.validators import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN
+from users.validators import (
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    USERNAME_PATTERN,
+)
 
-PASSWORD_MAX_LENGTH = 256  # hashing megabytes of "password" is a denial of service
 BIO_MAX_LENGTH = 10_000
 IMAGE_MAX_LENGTH = 2000
 
@@ -81,3 +85,26 @@ def profile_data(user: Any, *, following: bool) -> dict[str, Any]:
         "image": user.image,
         "following": following,
     }
+
+
+# The output shapes below describe the plain dicts of user_data and profile_data for the API
+# schema (/api/schema); the views never run them. Their docstrings are the schema's text.
+
+
+class UserOutput(serializers.Serializer):
+    """The caller's own account, with a fresh token."""
+
+    email = serializers.CharField()
+    token = serializers.CharField()
+    username = serializers.CharField()
+    bio = serializers.CharField(allow_null=True)
+    image = serializers.CharField(allow_null=True)
+
+
+class ProfileOutput(serializers.Serializer):
+    """A user as others see them; `following` is false for anonymous callers."""
+
+    username = serializers.CharField()
+    bio = serializers.CharField(allow_null=True)
+    image = serializers.CharField(allow_null=True)
+    following = serializers.BooleanField()

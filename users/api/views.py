@@ -1,5 +1,6 @@
 """Thin views, one per operation: parse the envelope, call one service or selector, wrap."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -8,15 +9,21 @@ from rest_framework.views import APIView
 
 from conduit.api import unwrap
 from conduit.auth import issue_token
+from conduit.schema import AUTH, PROFILE, envelope, errors
 from users import selectors, services
 from users.api.serializers import (
+    ProfileOutput,
     UserLoginInputSerializer,
+    UserOutput,
     UserRegisterInputSerializer,
     UserUpdateInputSerializer,
     profile_data,
     user_data,
 )
 from users.models import User
+
+USER = envelope("UserResponse", user=UserOutput())
+PROFILE_RESPONSE = envelope("ProfileResponse", profile=ProfileOutput())
 
 
 def _user_response(user: User, status_code: int = status.HTTP_200_OK) -> Response:
@@ -29,6 +36,12 @@ def _profile_response(user: User, *, following: bool) -> Response:
 
 
 class UserRegisterApi(APIView):
+    @extend_schema(
+        operation_id="CreateUser",
+        tags=[AUTH],
+        request=envelope("NewUserRequest", user=UserRegisterInputSerializer()),
+        responses={201: USER, **errors(409, 413, 422)},
+    )
     def post(self, request: Request) -> Response:
         serializer = UserRegisterInputSerializer(data=unwrap(request, "user"))
         serializer.is_valid(raise_exception=True)
@@ -37,6 +50,12 @@ class UserRegisterApi(APIView):
 
 
 class UserLoginApi(APIView):
+    @extend_schema(
+        operation_id="Login",
+        tags=[AUTH],
+        request=envelope("LoginUserRequest", user=UserLoginInputSerializer()),
+        responses={200: USER, **errors(401, 413, 422)},
+    )
     def post(self, request: Request) -> Response:
         serializer = UserLoginInputSerializer(data=unwrap(request, "user"))
         serializer.is_valid(raise_exception=True)
@@ -47,6 +66,7 @@ class UserLoginApi(APIView):
 class UserCurrentApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(operation_id="GetCurrentUser", tags=[AUTH], responses={200: USER, **errors(401)})
     def get(self, request: Request) -> Response:
         # JWTAuthentication has already loaded the active user: no further query.
         return _user_response(request.user)
@@ -55,6 +75,12 @@ class UserCurrentApi(APIView):
 class UserUpdateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="UpdateCurrentUser",
+        tags=[AUTH],
+        request=envelope("UpdateUserRequest", user=UserUpdateInputSerializer()),
+        responses={200: USER, **errors(401, 409, 413, 422)},
+    )
     def put(self, request: Request) -> Response:
         serializer = UserUpdateInputSerializer(data=unwrap(request, "user"))
         serializer.is_valid(raise_exception=True)
@@ -63,6 +89,11 @@ class UserUpdateApi(APIView):
 
 
 class ProfileDetailApi(APIView):
+    @extend_schema(
+        operation_id="GetProfileByUsername",
+        tags=[PROFILE],
+        responses={200: PROFILE_RESPONSE, **errors(404)},
+    )
     def get(self, request: Request, username: str) -> Response:
         profile = selectors.profile_get(username=username, viewer=request.user)
         return _profile_response(profile, following=profile.following)
@@ -71,6 +102,12 @@ class ProfileDetailApi(APIView):
 class ProfileFollowApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="FollowUserByUsername",
+        tags=[PROFILE],
+        request=None,
+        responses={200: PROFILE_RESPONSE, **errors(401, 404, 422)},
+    )
     def post(self, request: Request, username: str) -> Response:
         profile = selectors.profile_get(username=username)
         services.user_follow(follower=request.user, followed=profile)
@@ -80,6 +117,11 @@ class ProfileFollowApi(APIView):
 class ProfileUnfollowApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="UnfollowUserByUsername",
+        tags=[PROFILE],
+        responses={200: PROFILE_RESPONSE, **errors(401, 404)},
+    )
     def delete(self, request: Request, username: str) -> Response:
         profile = selectors.profile_get(username=username)
         services.user_unfollow(follower=request.user, followed=profile)

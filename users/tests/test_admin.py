@@ -1,5 +1,7 @@
 import pytest
+from django.core.cache import caches
 
+from conduit.readcache import VERSION_KEY
 from users.events import UserProfileUpdated, UserRegistered, UserUnfollowed
 from users.models import Follow, User
 from users.tests.factories import FollowFactory, UserFactory
@@ -141,23 +143,30 @@ def test_follows_cannot_be_added_or_edited_in_the_admin(staff_client, alice, bob
 
 @pytest.mark.django_db
 def test_deactivating_alice_in_the_admin_stops_her_token_at_once(
-    staff_client, alice, client_for, settings
+    staff_client, alice, client_for, settings, django_capture_on_commit_callbacks
 ):
     settings.READ_CACHE_SECONDS = 60
     alices_client = client_for(alice)
     assert alices_client.get("/api/user").status_code == 200  # her user is now remembered
+    stamp = caches["default"].get(VERSION_KEY)
 
-    response = staff_client.post(
-        f"/admin/users/user/{alice.pk}/change/",
-        {
-            "email": "alice@example.com",
-            "username": "alice",
-            "bio": "",
-            "image": "",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "00:00:00",
-        },  # is_active left unticked
-    )
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = staff_client.post(
+            f"/admin/users/user/{alice.pk}/change/",
+            {
+                "email": "alice@example.com",
+                "username": "alice",
+                "bio": "",
+                "image": "",
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+            },  # is_active left unticked
+        )
+        # Nothing another process can see happens before the commit: a reader that
+        # re-cached the old user under a new stamp would keep her token working.
+        assert caches["default"].get(VERSION_KEY) == stamp
+    for callback in after_commit:
+        callback()
 
     assert response.status_code == 302, response.content
     assert alices_client.get("/api/user").status_code == 401

@@ -129,3 +129,13 @@ def test_login_refuses_a_body_that_is_not_json(api_client, alice):
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["body"]
+
+
+@pytest.mark.django_db
+def test_a_stale_token_left_in_the_browser_does_not_stop_alice_logging_in(api_client, alice):
+    api_client.credentials(HTTP_AUTHORIZATION="Token expired.or.tampered")
+
+    response = login(api_client)
+
+    assert response.status_code == 200
+    assert response.json()["user"]["username"] == "alice"

@@ -221,3 +221,13 @@ def test_an_extra_field_cannot_make_a_registration_staff(api_client):
     assert not alice.is_staff
     assert not alice.is_superuser
     assert alice.bio is None
+
+
+@pytest.mark.django_db
+def test_a_stale_token_left_in_the_browser_does_not_stop_alice_registering(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token expired.or.tampered")
+
+    response = register(api_client)
+
+    assert response.status_code == 201
+    assert User.objects.filter(username="alice").exists()

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 
 from conduit.errors import Conflict, Invalid, InvalidCredentials
-from events.delivery import event_from_record
 from events.models import EventRecord
+from events.outbox import event_from_record
 from users import services
 from users.events import (
     UserFollowed,
@@ -40,10 +40,10 @@ def test_user_register_creates_the_user_and_publishes_exactly_that(mock_event_bu
 
 @pytest.mark.django_db
 def test_registering_the_same_username_twice_is_a_conflict(mock_event_bus):
-    user_register(username="alice", email="alice@example.com", password="pw")
+    user_register(username="alice", email="alice@example.com", password="long enough")
 
     with pytest.raises(Conflict) as caught:
-        user_register(username="alice", email="other@example.com", password="pw")
+        user_register(username="alice", email="other@example.com", password="long enough")
 
     assert caught.value.errors == {"username": ["has already been taken"]}
     assert mock_event_bus.call_count == 1
@@ -60,7 +60,7 @@ def test_registering_the_same_username_twice_is_a_conflict(mock_event_bus):
     ],
 )
 def test_user_register_enforces_its_rules_for_every_caller(mock_event_bus, fields, key):
-    values = {"username": "alice", "email": "alice@example.com", "password": "pw"} | fields
+    values = {"username": "alice", "email": "alice@example.com", "password": "long enough"} | fields
 
     with pytest.raises(Invalid) as caught:
         user_register(**values)
@@ -151,7 +151,7 @@ def _race(target, count=2):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_registrations_of_one_username_make_one_user_and_one_conflict():
     results = _race(
-        lambda: user_register(username="alice", email="alice@example.com", password="pw")
+        lambda: user_register(username="alice", email="alice@example.com", password="long enough")
     )
 
     assert sorted(type(result).__name__ for result in results) == ["Conflict", "User"]
@@ -232,9 +232,11 @@ def test_users_events_come_back_equal_from_the_audit_trail(
     alice, bob, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        charlie = user_register(username="charlie", email="charlie@example.com", password="pw")
-        services.user_login(email="charlie@example.com", password="pw")
-        user_update(user=charlie, bio="hello", password="new pw")
+        charlie = user_register(
+            username="charlie", email="charlie@example.com", password="long enough"
+        )
+        services.user_login(email="charlie@example.com", password="long enough")
+        user_update(user=charlie, bio="hello", password="a new secret")
         user_follow(follower=charlie, followed=alice)
         user_unfollow(follower=charlie, followed=alice)
 

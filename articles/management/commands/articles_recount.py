@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles.selectors import article_counters_snapshot
-from articles.services import article_counters_rebuild
+from articles.counters import counters_rebuild, counters_snapshot
 
 
 class Command(BaseCommand):
@@ -15,12 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report drift, change nothing.")
 
     def handle(self, *args, dry_run: bool, **options) -> None:
-        before = article_counters_snapshot()
+        before = counters_snapshot()
         if dry_run:
             with_recount = _recounted_snapshot()
         else:
-            article_counters_rebuild()
-            with_recount = article_counters_snapshot()
+            counters_rebuild()
+            with_recount = counters_snapshot()
         drift = {
             key: (before.get(key, 0), value)
             for key, value in with_recount.items()
@@ -36,7 +35,7 @@ def _recounted_snapshot() -> dict[str, int]:
     from django.db import transaction
 
     with transaction.atomic():
-        article_counters_rebuild()
-        snapshot = article_counters_snapshot()
+        counters_rebuild()
+        snapshot = counters_snapshot()
         transaction.set_rollback(True)
     return snapshot

@@ -9,13 +9,15 @@ from users.models import User
 from users.services import user_follow, user_register, user_update
 
 DEMO_PASSWORD = "conduit-demo-2026"
-API_URL = "http://127.0.0.1:8000/api"
 
 USERS = [
     ("alice", "Writes about Django and databases."),
     ("bob", "Frontend, CSS and accessibility."),
     ("charlie", "Ops, queues and on-call stories."),
     ("dana", None),
+    # The author the public RealWorld demo backend is seeded with; frontends' demo scenarios
+    # look for him, his articles and their comments.
+    ("johndoe", "Writes the articles every Conduit demo opens with."),
 ]
 # (author, title, description, body, tags)
 ARTICLES = [
@@ -55,8 +57,39 @@ ARTICLES = [
         "Just saying hello.",
         [],
     ),
+    (
+        "johndoe",
+        "Welcome to Conduit",
+        "What this demo is, and what to try first",
+        "Conduit is a Medium-like blog: sign up, follow authors, favorite articles and leave "
+        "comments. Every frontend of the RealWorld project can talk to this backend.",
+        ["welcome", "realworld", "introduction"],
+    ),
+    (
+        "johndoe",
+        "How to write a RealWorld frontend",
+        "One API, many frameworks",
+        "Build the same app in your framework of choice against the shared API spec, then "
+        "compare it with the others.",
+        ["realworld", "frontend"],
+    ),
+    (
+        "johndoe",
+        "Tags, feeds and favorites",
+        "A short tour of the reading features",
+        "The global feed lists everyone's articles; your feed lists the authors you follow. "
+        "Click a tag to filter by it.",
+        ["realworld", "welcome"],
+    ),
 ]
-FOLLOWS = [("bob", "alice"), ("charlie", "alice"), ("alice", "charlie"), ("dana", "bob")]
+FOLLOWS = [
+    ("bob", "alice"),
+    ("charlie", "alice"),
+    ("alice", "charlie"),
+    ("dana", "bob"),
+    ("alice", "johndoe"),
+    ("johndoe", "alice"),
+]
 FAVORITES = [
     ("bob", 0),
     ("charlie", 0),
@@ -64,12 +97,19 @@ FAVORITES = [
     ("alice", 3),
     ("bob", 3),
     ("alice", 2),
+    ("alice", 5),
+    ("bob", 5),
+    ("johndoe", 0),
 ]
 COMMENTS = [
     ("bob", 0, "This finally made the outbox pattern click for me."),
     ("charlie", 0, "We do the same in production; the worker never misses an event."),
     ("alice", 3, "How many workers do you run?"),
     ("charlie", 3, "Two per host, and we have never needed more."),
+    ("alice", 5, "Thanks for the tour, John."),
+    ("johndoe", 5, "Glad it helps. Try following a few authors next."),
+    ("dana", 6, "I am writing one now."),
+    ("johndoe", 0, "A good read for every backend of the project."),
 ]
 
 
@@ -128,5 +168,6 @@ class Command(BaseCommand):
         counts = seed_demo()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded {summary}."))
-        self.stdout.write(f"API: {API_URL}")
+        names = ", ".join(name for name, _ in USERS)
+        self.stdout.write(f"Demo users: {names} (<name>@example.com, one password)")
         self.stdout.write(f"Demo login: alice@example.com / {DEMO_PASSWORD}")

@@ -3,7 +3,7 @@ import json as jsonlib
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from events.services import deliveries_retry, failed_deliveries
+from events.ops.redelivery import deliveries_retry, failed_deliveries
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from events.selectors import event_stats
+from events.ops.stats import event_stats
 
 
 class Command(BaseCommand):

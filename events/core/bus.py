@@ -1,8 +1,10 @@
-"""The event bus: Django signals as the transport, the database as the memory.
+"""The event bus: Django signals as the transport, the outbox as the memory.
 
-`publish(event)`, inside the caller's transaction, appends the event to the audit trail and
-enqueues one durable delivery per background subscriber; after commit it sends the event's
-signal to the inline subscribers with `send_robust`. A rollback leaves nothing behind.
+`publish(event)`, inside the caller's transaction, hands the event to the bus's outbox (the
+audit record and one durable delivery per background subscriber, events/outbox.py); after
+commit it sends the event's signal to the inline subscribers with `send_robust`. A rollback
+leaves nothing behind. The outbox is plugged in at start-up (events/bootstrap.py), so the
+core imports no model.
 """
 
 import inspect
@@ -12,21 +14,40 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
-from events import delivery, metrics
-from events.base import Event
-from events.context import Origin, current_origin, enter_dispatch, leave_dispatch
+from events.core import metrics
+from events.core.context import Origin, current_origin, enter_dispatch, leave_dispatch
+from events.core.event import Event
 
 logger = logging.getLogger(__name__)
 _record_sample = metrics.record_sample
 
 Handler = Callable[[Any], Any]
+
+
+class Outbox(Protocol):
+    """What a publish writes, and where a failed inline handler is remembered."""
+
+    def record(self, event: Event, handlers: tuple[str, ...]) -> list[UUID]:
+        """In the publisher's transaction: the audit record and one delivery per background
+        handler; returns the deliveries' ids."""
+
+    def deliver_now(self, delivery_ids: list[UUID]) -> None:
+        """After commit, with EVENTS_DELIVER_ON_COMMIT: run those deliveries in this process."""
+
+    def handler_failed(self, event: Event, handler: str, exc: Exception) -> None:
+        """An inline handler raised after commit: keep a failed delivery to retry."""
+
+
+class NoOutboxError(RuntimeError):
+    pass
 
 
 def handler_path(handler: Handler) -> str:
@@ -44,7 +65,7 @@ class InlineReceiver:
         self.__qualname__ = path
 
     def __call__(self, signal: Signal, sender: type, event: Event, **kwargs: Any) -> Any:
-        # The hot path of dispatch: two clock reads and a deque append (events/metrics.py).
+        # The hot path of dispatch: two clock reads and a deque append (events/core/metrics.py).
         start = perf_counter()
         try:
             result = self.handler(event)
@@ -65,11 +86,16 @@ class Route:
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, outbox: Outbox | None = None) -> None:
+        self._outbox = outbox
         self._signals: dict[type[Event], Signal] = {}
         self._background: dict[type[Event], list[str]] = {}
         self._routes: dict[type[Event], Route] = {}
         self._lock = threading.Lock()
+
+    def use_outbox(self, outbox: Outbox) -> None:
+        """Where publishes are recorded (events/bootstrap.py plugs in the database's)."""
+        self._outbox = outbox
 
     # Subscribing -------------------------------------------------------------------------
 
@@ -136,17 +162,22 @@ class EventBus:
     # Publishing --------------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
+        outbox = self._outbox
+        if outbox is None:
+            raise NoOutboxError(
+                "This EventBus has no outbox to record events in: EventsConfig.ready() plugs "
+                "in the database's; a bus made by hand takes one: EventBus(outbox=...)."
+            )
         route = self.route_for(type(event))
         # One transaction for record and deliveries, without a savepoint inside the caller's.
         with transaction.atomic(savepoint=False):
-            delivery.record_event(event)
-            delivery_ids = delivery.enqueue_deliveries(event, route.background)
+            delivery_ids = outbox.record(event, route.background)
         metrics.record_published(event.type_name)
         if route.signals:
             dispatch = partial(self.dispatch, event, route.signals, current_origin())
             transaction.on_commit(dispatch, robust=True)
         if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
-            transaction.on_commit(partial(delivery.run_now, delivery_ids), robust=True)
+            transaction.on_commit(partial(outbox.deliver_now, delivery_ids), robust=True)
 
     async def publish_async(self, event: Event) -> None:
         # thread_sensitive: the same thread, connection and transaction as the caller's ORM calls.
@@ -175,7 +206,9 @@ class EventBus:
             exc,
         )
         try:
-            delivery.record_failed_delivery(event, path, exc)
+            if self._outbox is None:
+                raise NoOutboxError("no outbox to record the failed delivery in")
+            self._outbox.handler_failed(event, path, exc)
         except Exception:
             logger.exception(
                 "Could not record the failed delivery of %s to %s", event.event_id, path

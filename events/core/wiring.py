@@ -1,10 +1,11 @@
-"""Wiring: each app's `receivers.py` holds one table, `EVENT_HANDLERS`, of event -> handlers.
+"""Wiring: each app's `receivers` module holds one table, `EVENT_HANDLERS`, of event -> handlers.
 
     EVENT_HANDLERS = {
         ArticleCreated: [notify_followers, background(index_article_for_search)],
     }
 
 A plain function runs inline after commit; `background(fn)` runs durably in the worker.
+events/bootstrap.py subscribes every installed app's table once, at start-up.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -15,8 +16,8 @@ from typing import Any
 
 from django.apps import apps
 
-from events import bus as event_bus
-from events.base import Event
+from events.core import bus as event_bus
+from events.core.event import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def handler_tables() -> dict[str, HandlerTable]:
     return tables
 
 
-def register_handlers(table: HandlerTable, bus: "event_bus.EventBus | None" = None) -> None:
+def register_handlers(table: HandlerTable, bus: event_bus.EventBus | None = None) -> None:
     target = bus or event_bus.shared_event_bus
     for event_type, handlers in table.items():
         for entry in handlers:
@@ -54,7 +55,7 @@ def register_handlers(table: HandlerTable, bus: "event_bus.EventBus | None" = No
                 target.subscribe(event_type, entry)
 
 
-def register_all_event_handlers(bus: "event_bus.EventBus | None" = None) -> None:
-    """Called once from EventsConfig.ready(); subscribing twice is harmless (dispatch_uid)."""
+def register_all_event_handlers(bus: event_bus.EventBus | None = None) -> None:
+    """Subscribe every app's table; subscribing twice is harmless (dispatch_uid)."""
     for table in handler_tables().values():
         register_handlers(table, bus)

@@ -1,15 +1,15 @@
-"""System checks for the event system: events.E001 (event classes), events.E002 (handlers)."""
+"""System checks of the event system, registered by events/bootstrap.py: events.E001 (event
+classes), events.E002 (background handlers), events.E003 (aggregate declarations)."""
 
 import dataclasses
 
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from events import bus as event_bus
-from events.base import event_types
+from events.core import bus as event_bus
+from events.core.event import event_types
 
 
-@checks.register()
 def check_event_classes(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = []
     for type_name, cls in sorted(event_types().items()):
@@ -33,7 +33,6 @@ def check_event_classes(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     return errors
 
 
-@checks.register()
 def check_background_handlers(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = []
     paths = {
@@ -55,3 +54,25 @@ def check_background_handlers(app_configs=None, **kwargs) -> list[checks.CheckMe
                 )
             )
     return errors
+
+
+def check_aggregates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = []
+    for type_name, cls in sorted(event_types().items()):
+        field = cls.aggregate_id_field
+        if not field or not dataclasses.is_dataclass(cls):
+            continue
+        if field not in {f.name for f in dataclasses.fields(cls)}:
+            errors.append(
+                checks.Error(
+                    f"Event {type_name} is filed under aggregate {cls.aggregate_type!r} by "
+                    f"its field {field!r}, which it does not have.",
+                    hint="Give the event that field, or extend another aggregate's base class.",
+                    obj=cls,
+                    id="events.E003",
+                )
+            )
+    return errors
+
+
+EVENT_CHECKS = (check_event_classes, check_background_handlers, check_aggregates)

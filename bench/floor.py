@@ -6,14 +6,13 @@
 difference between an endpoint and the floor is what the endpoint itself costs. `?render=1`
 renders the same page from Python objects on every request, to show what JSON encoding costs.
 
-Routed only when `BENCH_FLOOR_ENABLED` is on (bench/run.sh turns it on); see bench/README.md.
+Routed (bench/urls.py, from conduit/urls.py) only when `BENCH_FLOOR_ENABLED` is on, which
+bench/run.sh turns on; see bench/README.md.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.urls import path
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,11 +67,7 @@ class PrebuiltJSONRenderer(JSONRenderer):
 
 class FloorApi(APIView):
     renderer_classes = [PrebuiltJSONRenderer]
+    schema = None  # a benchmark's yardstick, not part of the API
 
     def get(self, request: Request) -> Response:
         return Response(FLOOR_DATA if request.query_params.get("render") else FLOOR_BODY)
-
-
-urlpatterns = (
-    [path("floor", FloorApi.as_view(), name="bench-floor")] if settings.BENCH_FLOOR_ENABLED else []
-)

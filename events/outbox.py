@@ -1,13 +1,19 @@
-"""Durable delivery: the audit-trail insert, the delivery tasks, and the task that runs a handler.
+"""The outbox: what a publish writes in the publisher's transaction, and the task that
+delivers it.
 
-A delivery is a `django.tasks` task (`deliver_event`) on the `django_tasks_db` backend, one row
-per (event, background handler), inserted in the publisher's transaction. The worker
-(`manage.py db_worker`, see events/worker.py) adds retries with backoff, dead-lettering and leases.
+- the audit trail: one EventRecord per event (`record_event`), read back by `event_from_record`;
+- the deliveries: one `django.tasks` task row (`deliver_event`, on the `django_tasks_db`
+  backend) per (event, background handler), inserted in one statement;
+- the receipts: `deliver_event` runs a handler and writes its DeliveryReceipt in one
+  transaction, so a redelivered event has no second effect.
+
+The worker (events/worker.py) claims the rows, retries, dead-letters and leases them.
+`DatabaseOutbox` is this module as the bus sees it (events.core.bus.Outbox).
 """
 
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from time import perf_counter
 from traceback import format_exception
 from uuid import UUID
@@ -19,12 +25,45 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from events import metrics
-from events.base import Event, from_payload
-from events.context import current_context, event_context
+from events.core import metrics
+from events.core.context import current_context, event_context
+from events.core.event import Event, from_payload
 from events.models import DeliveryReceipt, EventRecord
 
 logger = logging.getLogger(__name__)
+
+
+# The audit trail -----------------------------------------------------------------------------
+
+
+def record_event(event: Event) -> EventRecord:
+    """Append the event to the audit trail, stamped with who and what caused it."""
+    context = current_context()
+    return EventRecord.objects.create(
+        event_id=event.event_id,
+        type=event.type_name,
+        version=event.version,
+        payload=event.to_payload(),
+        occurred_at=event.occurred_at,
+        actor_id=context.actor_id,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        request_id=context.request_id,
+        causation_id=context.causation_id,
+    )
+
+
+def event_from_record(record: EventRecord) -> Event:
+    return from_payload(
+        record.type,
+        record.version,
+        record.payload,
+        event_id=record.event_id,
+        occurred_at=record.occurred_at,
+    )
+
+
+# The deliver task and its receipts ----------------------------------------------------------
 
 
 @task()
@@ -56,34 +95,11 @@ def deliver_event(event_id: str, handler: str) -> str:
     return "handled"
 
 
+# Stored in every delivery row (migration 0003 moved the rows written before this module).
 DELIVER_TASK_PATH = deliver_event.module_path
 
 
-def event_from_record(record: EventRecord) -> Event:
-    return from_payload(
-        record.type,
-        record.version,
-        record.payload,
-        event_id=record.event_id,
-        occurred_at=record.occurred_at,
-    )
-
-
-def record_event(event: Event) -> EventRecord:
-    """Append the event to the audit trail, stamped with who and what caused it."""
-    context = current_context()
-    return EventRecord.objects.create(
-        event_id=event.event_id,
-        type=event.type_name,
-        version=event.version,
-        payload=event.to_payload(),
-        occurred_at=event.occurred_at,
-        actor_id=context.actor_id,
-        aggregate_type=event.aggregate_type,
-        aggregate_id=event.aggregate_id,
-        request_id=context.request_id,
-        causation_id=context.causation_id,
-    )
+# The delivery rows ---------------------------------------------------------------------------
 
 
 def _delivery_row(event_id: UUID, handler: str, **fields: object) -> DBTaskResult:
@@ -152,8 +168,23 @@ def delivery_backlog() -> dict[str, int]:
     }
 
 
-def run_now(delivery_ids: list[UUID]) -> None:
-    """Run freshly committed deliveries in this process (EVENTS_DELIVER_ON_COMMIT)."""
-    from events.worker import run_deliveries
+# The bus's view of it ------------------------------------------------------------------------
 
-    run_deliveries(delivery_ids)
+
+class DatabaseOutbox:
+    """The outbox the bus publishes into (events.core.bus.Outbox). `deliver_now` runs
+    freshly committed deliveries in this process (the worker's run_deliveries, handed in by
+    events/bootstrap.py, so that the outbox stays below the worker)."""
+
+    def __init__(self, *, deliver_now: Callable[[list[UUID]], None]) -> None:
+        self._deliver_now = deliver_now
+
+    def record(self, event: Event, handlers: tuple[str, ...]) -> list[UUID]:
+        record_event(event)
+        return enqueue_deliveries(event, handlers)
+
+    def deliver_now(self, delivery_ids: list[UUID]) -> None:
+        self._deliver_now(delivery_ids)
+
+    def handler_failed(self, event: Event, handler: str, exc: Exception) -> None:
+        record_failed_delivery(event, handler, exc)

@@ -1,9 +1,10 @@
 """Who and what caused the events being published now: actor, request, causing event.
 
-Set by the request middleware, the authentication class, the bus (while it dispatches) and the
-delivery code; read by the bus when it writes an EventRecord. Contextvars, so threads and
-asyncio tasks each see their own. The request's part (`Origin`) and the causing event live in
-two variables because dispatch changes only the second, once per event, on the hot path.
+Set by the request middleware (events/middleware.py), the authentication class, the bus
+(while it dispatches) and the deliver task; read by the outbox when it writes an EventRecord.
+Contextvars, so threads and asyncio tasks each see their own. The request's part (`Origin`)
+and the causing event live in two variables because dispatch changes only the second, once
+per event, on the hot path.
 """
 
 from collections.abc import Iterator

@@ -1,9 +1,11 @@
-"""Prometheus metrics of the event system.
+"""The Prometheus instruments of the event system, which the bus, the outbox and the worker
+record into (events/ops/metrics.py serves them).
 
 Handler runs are timed on the hot path with two `perf_counter()` calls and one deque append;
-a daemon thread folds the samples into the Prometheus metrics once a second (and `flush()` does
-it on demand, e.g. before a scrape). A Prometheus `observe()` costs ~0.6 µs, more than a no-op
-Django receiver, so doing it inline would triple the cost of dispatch.
+a daemon thread, started by `start_flusher()` from EventsConfig.ready() (never at import),
+folds the samples into the Prometheus metrics once a second, and `flush()` does it on demand
+(before a scrape). A Prometheus `observe()` costs ~0.6 µs, more than a no-op Django receiver,
+so doing it inline would triple the cost of dispatch (bench/bus_dispatch.py).
 """
 
 import os
@@ -11,16 +13,7 @@ import threading
 import time
 from collections import deque
 
-from prometheus_client import (
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client import Counter, Histogram
 
 EVENTS_PUBLISHED = Counter(
     "conduit_events_published_total", "Events published, by event type.", ["type"]
@@ -46,6 +39,9 @@ DELIVERIES_DEAD = Counter(
 FLUSH_INTERVAL_SECONDS = 1.0
 _samples: deque[tuple[str, str, bool, float]] = deque(maxlen=100_000)
 _flush_lock = threading.Lock()
+_flusher_lock = threading.Lock()
+_flusher: threading.Thread | None = None
+_fork_hook_registered = False
 
 # The hot path appends straight to the buffer: `record_sample((handler, mode, ok, seconds))`.
 record_sample = _samples.append
@@ -71,46 +67,36 @@ def flush() -> None:
             HANDLER_DURATION.labels(handler, mode).observe(seconds)
 
 
-def _start_flusher() -> None:
-    thread = threading.Thread(target=_flush_forever, name="event-metrics-flusher", daemon=True)
-    thread.start()
+def start_flusher() -> None:
+    """One flusher thread per process: this one now, and one in every forked child (a
+    gunicorn worker forked after start-up inherits the buffer but not the thread).
+    Calling it again is harmless."""
+    global _fork_hook_registered
+    with _flusher_lock:
+        if not _fork_hook_registered:
+            os.register_at_fork(after_in_child=_restart_in_child)
+            _fork_hook_registered = True
+        _start_thread()
+
+
+def _restart_in_child() -> None:
+    global _flusher, _flush_lock
+    # The parent's flusher may have held the lock at the fork; the child's copy would stay
+    # locked forever.
+    _flush_lock = threading.Lock()
+    _flusher = None
+    _start_thread()
+
+
+def _start_thread() -> None:
+    global _flusher
+    if _flusher is not None and _flusher.is_alive():
+        return
+    _flusher = threading.Thread(target=_flush_forever, name="event-metrics-flusher", daemon=True)
+    _flusher.start()
 
 
 def _flush_forever() -> None:
     while True:
         time.sleep(FLUSH_INTERVAL_SECONDS)
         flush()
-
-
-# One flusher per process: this one, and one in every forked child (a gunicorn worker
-# inherits the buffer but not the thread).
-_start_flusher()
-os.register_at_fork(after_in_child=_start_flusher)
-
-
-class DeliveryBacklogCollector(Collector):
-    """Pending and dead deliveries, read from the database at scrape time (so every process
-    reports the same numbers)."""
-
-    def collect(self):
-        from events.delivery import delivery_backlog
-
-        backlog = delivery_backlog()
-        gauge = GaugeMetricFamily(
-            "conduit_event_deliveries", "Background deliveries by state.", labels=["state"]
-        )
-        for state in ("pending", "running", "dead"):
-            gauge.add_metric([state], backlog[state])
-        yield gauge
-
-
-def exposition() -> bytes:
-    """The scrape body; under gunicorn with PROMETHEUS_MULTIPROC_DIR, all workers' samples."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    backlog = CollectorRegistry()
-    backlog.register(DeliveryBacklogCollector())
-    return generate_latest(registry) + generate_latest(backlog)

@@ -1,20 +1,15 @@
-"""seed_bench builds a consistent data set; the benchmark's floor is routed only when enabled."""
+"""seed_bench builds a consistent data set, and publishes nothing."""
 
-import importlib
 import io
-import json
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
-from django.test import Client
-from django.urls import clear_url_caches
 
+from articles.counters import counters_rebuild, counters_snapshot
 from articles.models import Article, ArticleTag, Favorite
-from articles.selectors import article_counters_snapshot
-from articles.services import article_counters_rebuild
 from comments.models import Comment
 from events.models import EventRecord
 from tags.models import Tag
@@ -49,11 +44,11 @@ def test_favorites_count_equals_the_favorite_rows():
 @pytest.mark.django_db
 def test_the_denormalised_counters_and_tag_lists_match_the_rows():
     seed()
-    seeded = article_counters_snapshot()
+    seeded = counters_snapshot()
 
-    article_counters_rebuild()
+    counters_rebuild()
 
-    assert article_counters_snapshot() == seeded
+    assert counters_snapshot() == seeded
     assert seeded["total"] == 40
     for article in Article.objects.all():
         links = article.article_tags.order_by("position").select_related("tag")
@@ -98,43 +93,3 @@ def test_seed_bench_refuses_a_non_empty_database_unless_forced():
     assert Article.objects.count() == 80
     assert Tag.objects.count() == 8  # the tag names are reused
     assert User.objects.filter(email="bench12@example.com").exists()
-
-
-@pytest.fixture
-def floor_routes(settings):
-    """Reloads the URLconf under a given BENCH_FLOOR_ENABLED, and restores it afterwards."""
-
-    def load(enabled: bool) -> None:
-        settings.BENCH_FLOOR_ENABLED = enabled
-        importlib.reload(importlib.import_module("conduit.floor"))
-        importlib.reload(importlib.import_module("conduit.urls"))
-        clear_url_caches()
-
-    yield load
-    settings.BENCH_FLOOR_ENABLED = False
-    load(False)
-
-
-@pytest.mark.django_db
-def test_the_floor_answers_a_constant_list_page_when_enabled(
-    floor_routes, django_assert_num_queries
-):
-    floor_routes(True)
-    with django_assert_num_queries(0):
-        response = Client().get("/api/_bench/floor")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    page = json.loads(response.content)
-    assert len(page["articles"]) == 20
-    assert page["articlesCount"] == 2000
-    assert set(page["articles"][0]) == {
-        "slug", "title", "description", "tagList", "createdAt", "updatedAt", "favorited",
-        "favoritesCount", "author",
-    }  # fmt: skip
-    assert json.loads(Client().get("/api/_bench/floor?render=1").content) == page
-
-
-@pytest.mark.django_db
-def test_the_floor_is_not_routed_when_disabled(floor_routes):
-    floor_routes(False)
-    assert Client().get("/api/_bench/floor").status_code == 404

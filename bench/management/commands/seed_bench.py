@@ -21,8 +21,8 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
 
+from articles.counters import counters_rebuild
 from articles.models import Article, ArticleTag, Favorite
-from articles.services import article_counters_rebuild
 from comments.models import Comment
 from tags.models import Tag
 from users.models import Follow, User
@@ -145,7 +145,7 @@ class Seeder:
                                         "updated_at"],
                   self._comments(article_ids, user_ids, ages))  # fmt: skip
         started = time.perf_counter()
-        article_counters_rebuild()
+        counters_rebuild()
         self.log(f"  {'counters':<12} {'':>10} in {time.perf_counter() - started:6.1f} s")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [User, Tag, Article]):
@@ -189,11 +189,11 @@ class Seeder:
 
     def _pick_tags(self, n_articles: int, tag_ids: list[int]) -> list[tuple[int, ...]]:
         """1-3 tag ids per article, skewed: a few tags are on many articles (the ones a tag
-        filter is slowest on)."""
-        rng, n_tags = self.rng, len(tag_ids)
+        filter is slowest on); in name order, as articles.services stores a `tagList`."""
+        rng, n_tags, name = self.rng, len(tag_ids), self.tag_names.__getitem__
         return [
-            tuple(dict.fromkeys(tag_ids[int(n_tags * rng.random() ** 2)]
-                                for _ in range(rng.randint(1, 3))))
+            tuple(sorted({tag_ids[int(n_tags * rng.random() ** 2)]
+                          for _ in range(rng.randint(1, 3))}, key=name))
             for _ in range(n_articles)
         ]  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Operator actions on deliveries (used by `events_retry` and the admin)."""
+"""Operator actions on deliveries (`events_retry` and the admin): find the failed ones, hand
+them back to the worker."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -9,8 +10,8 @@ from django.db.models import QuerySet
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from events.delivery import deliveries
 from events.models import EventRecord
+from events.outbox import deliveries
 
 
 def failed_deliveries(

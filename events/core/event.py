@@ -1,10 +1,10 @@
-"""The Event base class and the registry that maps stable type names to event classes."""
+"""The Event base class and the type registry that maps stable type names to event classes."""
 
 import dataclasses
 import types
 import typing
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 
@@ -24,6 +24,15 @@ class Event:
     """Something that happened. Subclasses are frozen, slotted, keyword-only dataclasses of
     ids and plain values, named in the past tense, and register under `<app>.<ClassName>`
     (or the `type_name` they declare), which is what the audit trail stores.
+
+    The entity an event is about is declared once per aggregate, on an abstract base class
+    (`abstract = True`, never published, not registered) that its events extend:
+
+        @dataclass(frozen=True, slots=True, kw_only=True)
+        class ArticleEvent(Event):
+            abstract: ClassVar[bool] = True
+            aggregate_type: ClassVar[str] = "article"
+            aggregate_id_field: ClassVar[str] = "article_id"
     """
 
     event_id: UUID = dataclasses.field(default_factory=uuid4)
@@ -35,17 +44,24 @@ class Event:
     # The entity the event is about, for the audit trail: ("article", "article_id").
     aggregate_type: ClassVar[str] = ""
     aggregate_id_field: ClassVar[str] = ""
+    # A base class that only declares what its events share (the aggregate).
+    abstract: ClassVar[bool] = True
 
     def __init_subclass__(cls) -> None:
         # No zero-argument super() here: it breaks in slotted dataclasses (Python < 3.14).
+        # Only a class that says so itself is abstract: its subclasses are events.
+        cls.abstract = cls.__dict__.get("abstract", False)
+        if cls.abstract:
+            return
         if "type_name" not in cls.__dict__:
             cls.type_name = f"{cls.__module__.split('.')[0]}.{cls.__name__}"
         existing = _registry.get(cls.type_name)
         # `dataclass(slots=True)` builds a second class from the first: same module and
-        # qualname, so it replaces its unslotted draft instead of clashing with it.
-        if existing is not None and (existing.__module__, existing.__qualname__) != (
+        # name, so it replaces its unslotted draft instead of clashing with it (the name, not
+        # the qualname: a local class gets its qualname back only after this hook ran).
+        if existing is not None and (existing.__module__, existing.__name__) != (
             cls.__module__,
-            cls.__qualname__,
+            cls.__name__,
         ):
             raise EventRegistryError(
                 f"Event type name {cls.type_name!r} is used by both "
@@ -79,13 +95,23 @@ class Event:
         return payload
 
     @classmethod
+    def upcast_type(
+        cls, version: int, payload: dict[str, Any]
+    ) -> tuple[type["Event"], dict[str, Any]]:
+        """The class a payload stored under this type at `version` loads as, and the payload
+        at that class's current version: this class through `upcast`, unless the type was
+        split since (a class that gave one of its meanings to a new type overrides this)."""
+        return cls, cls.upcast(version, payload)
+
+    @classmethod
     def from_payload(
         cls, payload: dict[str, Any], *, event_id: UUID | str, occurred_at: datetime, version: int
-    ) -> Self:
-        payload = cls.upcast(version, dict(payload))
-        hints = typing.get_type_hints(cls)
+    ) -> "Event":
+        """Rebuild a stored event of this type (possibly as the class it was split into)."""
+        target, payload = cls.upcast_type(version, dict(payload))
+        hints = typing.get_type_hints(target)
         values = {name: _from_json(hints.get(name, Any), value) for name, value in payload.items()}
-        return cls(event_id=UUID(str(event_id)), occurred_at=occurred_at, **values)
+        return target(event_id=UUID(str(event_id)), occurred_at=occurred_at, **values)
 
 
 def event_types() -> dict[str, type[Event]]:
@@ -97,6 +123,11 @@ def event_type(type_name: str) -> type[Event]:
         return _registry[type_name]
     except KeyError:
         raise EventRegistryError(f"Unknown event type {type_name!r}.") from None
+
+
+def unregister(type_name: str) -> None:
+    """Forget a type (for tests that declare throw-away event classes)."""
+    _registry.pop(type_name, None)
 
 
 def from_payload(

@@ -1,0 +1,116 @@
+"""The counters behind `articlesCount` and `favoritesCount`, and the one place that changes them.
+
+Per tag (`Tag.articles_count`), per author and per reader (`AuthorStats`), in all
+(`ArticleTotal`, sharded) and per article (`Article.favorites_count`). The services call these
+functions in the transaction that writes the rows they count, after taking the locks that make
+the rows final (see articles.services), so a counter moves exactly when its rows do.
+`counters_rebuild` recounts everything from the rows.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Model, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from articles.models import Article, ArticleTotal, AuthorStats, Favorite
+from tags.models import Tag
+
+
+def article_added(*, article_id: int, author_id: int, tag_names: Sequence[str]) -> None:
+    _tags_add(tag_names, +1)
+    _add(AuthorStats, author_id, articles_count=+1)
+    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=+1)
+
+
+def article_removed(
+    *, article_id: int, author_id: int, tag_names: Sequence[str], favorited_by: Iterable[int]
+) -> None:
+    """The article and its favorites are gone; `favorited_by` are the readers whose favorites
+    were deleted with it."""
+    _tags_add(tag_names, -1)
+    readers = list(favorited_by)
+    if readers:
+        AuthorStats.objects.filter(pk__in=readers).update(favorites_count=F("favorites_count") - 1)
+    _add(AuthorStats, author_id, articles_count=-1)
+    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=-1)
+
+
+def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:
+    _tags_add(added, +1)
+    _tags_add(removed, -1)
+
+
+def favorite_added(*, article_id: int, user_id: int) -> None:
+    Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") + 1)
+    _add(AuthorStats, user_id, favorites_count=+1)
+
+
+def favorite_removed(*, article_id: int, user_id: int) -> None:
+    Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") - 1)
+    _add(AuthorStats, user_id, favorites_count=-1)
+
+
+def _tags_add(names: Sequence[str], delta: int) -> None:
+    if names:
+        Tag.objects.filter(name__in=names).update(articles_count=F("articles_count") + delta)
+
+
+def _add(model: type[Model], pk: int, **deltas: int) -> None:
+    """Add `deltas` to a counter row, creating it on first use. The row stays locked until
+    commit, so call it late in the transaction."""
+    changes = {field: F(field) + delta for field, delta in deltas.items()}
+    if model.objects.filter(pk=pk).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(pk=pk, **deltas)
+    except IntegrityError:  # created by a concurrent transaction in the meantime
+        model.objects.filter(pk=pk).update(**changes)
+
+
+@transaction.atomic
+def counters_rebuild() -> None:
+    """Recount every counter from the rows themselves: after a bulk load, or to repair drift."""
+    favorites = Favorite.objects.filter(article=OuterRef("pk")).values("article")
+    Article.objects.update(
+        favorites_count=Coalesce(Subquery(favorites.annotate(n=Count("pk")).values("n")), 0)
+    )
+    links = Tag.objects.filter(pk=OuterRef("pk")).annotate(n=Count("article_tags")).values("n")
+    Tag.objects.update(articles_count=Subquery(links))
+    authored = dict(Article.objects.values_list("author_id").annotate(n=Count("pk")).order_by())
+    favorited = dict(Favorite.objects.values_list("user_id").annotate(n=Count("pk")).order_by())
+    AuthorStats.objects.all().delete()
+    AuthorStats.objects.bulk_create(
+        AuthorStats(
+            user_id=user_id,
+            articles_count=authored.get(user_id, 0),
+            favorites_count=favorited.get(user_id, 0),
+        )
+        for user_id in authored.keys() | favorited.keys()
+    )
+    ArticleTotal.objects.all().delete()
+    ArticleTotal.objects.create(shard=0, articles_count=Article.objects.count())
+
+
+def counters_snapshot() -> dict[str, int]:
+    """Every counter's current value, keyed like "tag:python" or "author:7:articles"; zeros
+    are left out, so a snapshot compares equal to a recount's."""
+    snapshot = {"total": ArticleTotal.objects.aggregate(n=Sum("articles_count"))["n"] or 0}
+    snapshot |= {
+        f"article:{pk}:favorites": count
+        for pk, count in Article.objects.values_list("pk", "favorites_count")
+    }
+    snapshot |= {
+        f"tag:{name}": count
+        for name, count in Tag.objects.values_list("name", "articles_count")
+        if count
+    }
+    for user_id, articles, favorites in AuthorStats.objects.values_list(
+        "user_id", "articles_count", "favorites_count"
+    ):
+        if articles:
+            snapshot[f"author:{user_id}:articles"] = articles
+        if favorites:
+            snapshot[f"author:{user_id}:favorites"] = favorites
+    return snapshot

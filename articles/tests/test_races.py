@@ -1,0 +1,163 @@
+"""Deletes racing deletes, favorites and comments: exact counters, one event per fact, no 500.
+
+These run real threads against the test database (PostgreSQL in CI, where the row locks are
+real; SQLite serialises every write transaction, so there they prove the same outcome).
+"""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from articles.counters import counters_rebuild, counters_snapshot
+from articles.models import Article, AuthorStats, Favorite
+from articles.services import article_create, article_delete, article_favorite
+from comments.models import Comment
+from comments.services import comment_create
+from conduit.auth import issue_token
+from conduit.errors import NotFound
+from events.models import EventRecord
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def at_once(*calls: Callable[[], int]) -> list[int]:
+    """Run the calls in threads released together; their results in call order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[int | Exception] = [0] * len(calls)
+
+    def run(index: int, call: Callable[[], int]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # reported by the assertion below
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not [result for result in results if isinstance(result, Exception)], results
+    return results  # type: ignore[return-value]
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
+    return client
+
+
+def delete(user, slug: str) -> Callable[[], int]:
+    return lambda: client_of(user).delete(f"/api/articles/{slug}").status_code
+
+
+def favorite(user, slug: str) -> Callable[[], int]:
+    return lambda: client_of(user).post(f"/api/articles/{slug}/favorite").status_code
+
+
+def events_of(event_type: str) -> int:
+    return EventRecord.objects.filter(type=event_type).count()
+
+
+def assert_counters_exact() -> None:
+    kept = counters_snapshot()
+    counters_rebuild()
+    assert kept == counters_snapshot()
+
+
+def test_two_deletes_of_one_article_at_once_are_one_204_and_one_404(alice, bob):
+    article = article_create(author=alice, title="Twice", description="d", body="b", tag_list=["x"])
+    article_create(author=alice, title="Stays", description="d", body="b", tag_list=["x"])
+    article_favorite(article=article, user=bob)
+
+    statuses = at_once(delete(alice, article.slug), delete(alice, article.slug))
+
+    assert sorted(statuses) == [204, 404]
+    assert events_of("articles.ArticleDeleted") == 1
+    assert events_of("tags.TagRemoved") == 1
+    by_author = APIClient().get("/api/articles", {"author": "alice"}).json()
+    by_tag = APIClient().get("/api/articles", {"tag": "x"}).json()
+    by_reader = APIClient().get("/api/articles", {"favorited": "bob"}).json()
+    assert (by_author["articlesCount"], len(by_author["articles"])) == (1, 1)
+    assert (by_tag["articlesCount"], len(by_tag["articles"])) == (1, 1)
+    assert (by_reader["articlesCount"], by_reader["articles"]) == (0, [])
+    assert_counters_exact()
+
+
+def test_a_stale_instance_deleted_again_is_a_404_and_counts_once(alice):
+    article = article_create(author=alice, title="Once", description="d", body="b", tag_list=["x"])
+    stale = Article.objects.get(pk=article.pk)
+    article_delete(article=article, user=alice)
+
+    with pytest.raises(NotFound):
+        article_delete(article=stale, user=alice)
+
+    assert events_of("articles.ArticleDeleted") == 1
+    assert_counters_exact()
+    assert counters_snapshot()["total"] == 0
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_favorites_racing_the_delete_are_counted_and_removed_or_404(alice, round_):
+    readers = [UserFactory() for _ in range(4)]
+    article = article_create(author=alice, title="Racy", description="d", body="b", tag_list=["x"])
+
+    statuses = at_once(
+        *(favorite(reader, article.slug) for reader in readers), delete(alice, article.slug)
+    )
+
+    assert statuses[-1] == 204
+    assert set(statuses[:-1]) <= {200, 404}
+    assert not Favorite.objects.exists()
+    assert_counters_exact()
+    assert not AuthorStats.objects.filter(favorites_count__gt=0).exists()
+    # A favorite that answered 200 was committed (and announced) before the delete; one that
+    # committed just before the delete may still answer 404, when its response re-reads the
+    # article after the delete.
+    announced = set(
+        EventRecord.objects.filter(type="articles.ArticleFavorited").values_list(
+            "payload__user_id", flat=True
+        )
+    )
+    answered = {
+        reader.pk for reader, status in zip(readers, statuses, strict=False) if status == 200
+    }
+    assert answered <= announced
+
+
+def test_comments_racing_the_delete_are_deleted_with_it_or_404(alice, bob):
+    article = article_create(author=alice, title="Talk", description="d", body="b")
+
+    def comment() -> int:
+        return (
+            client_of(bob)
+            .post(f"/api/articles/{article.slug}/comments", {"comment": {"body": "hi"}})
+            .status_code
+        )
+
+    statuses = at_once(comment, comment, comment, delete(alice, article.slug))
+
+    assert statuses[-1] == 204
+    assert set(statuses[:-1]) <= {201, 404}
+    assert not Comment.objects.exists()
+    assert events_of("comments.CommentDeleted") == statuses.count(201)
+
+
+def test_two_deletes_of_one_comment_at_once_are_one_204_and_one_404(alice, bob):
+    article = article_create(author=alice, title="Talk", description="d", body="b")
+    comment = comment_create(article=article, author=bob, body="hi")
+    url = f"/api/articles/{article.slug}/comments/{comment.pk}"
+
+    statuses = at_once(
+        lambda: client_of(bob).delete(url).status_code,
+        lambda: client_of(bob).delete(url).status_code,
+    )
+
+    assert sorted(statuses) == [204, 404]
+    assert events_of("comments.CommentDeleted") == 1
