@@ -1,7 +1,8 @@
 """Reads remembered until the next business change.
 
-Every committed business change publishes an event, and `invalidate_read_cache`, subscribed
-inline to the `Event` base class, replaces a shared version stamp right after the commit.
+Every committed business change publishes an event, and `invalidate_read_cache`, wired inline
+to each event class that can change a read (the apps' receivers.py), replaces a shared version
+stamp right after the commit.
 `read_through` keys what it remembers by that stamp, so nothing is served after a change it
 does not show: a reader still answering from the old stamp started before the change was
 visible, as it would have without a cache. The stamp lives in the shared `default` cache (a

@@ -37,6 +37,8 @@ class UserRegistered(UserEvent):
 class UserLoggedIn(UserEvent):
     """A user proved their email and password and was given a token."""
 
+    changes_reads: ClassVar[bool] = False  # last_login is shown by no read
+
     user_id: int
     username: str
 

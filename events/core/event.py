@@ -46,6 +46,12 @@ class Event:
     aggregate_id_field: ClassVar[str] = ""
     # A base class that only declares what its events share (the aggregate).
     abstract: ClassVar[bool] = True
+    # Whether a committed event of this class can change what some API read shows. A class
+    # that changes none says so (a login; a fact always published beside another event that
+    # does); the read cache's invalidation is wired to exactly the classes that do
+    # (each app's receivers.py), and conduit/tests/test_read_invalidation.py holds the two
+    # together, so a new event class cannot be forgotten.
+    changes_reads: ClassVar[bool] = True
 
     def __init_subclass__(cls) -> None:
         # No zero-argument super() here: it breaks in slotted dataclasses (Python < 3.14).
