@@ -1,9 +1,11 @@
-"""Reads of articles: plain rows with everything a response shows, remembered until the next
-business change (conduit.readcache); what differs per viewer, `favorited` and
-`author_following`, is added by one small query. A page costs the same few queries whatever
-its size, and none while nothing has changed."""
+"""Reads of articles: ArticleRows with everything a response shows, remembered until the next
+business change (conduit.readcache); what differs per viewer, `favorited` and the author's
+`following`, is added by one small query. A page costs the same few queries whatever its
+size, and none while nothing has changed."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import IntegerField, QuerySet, Sum, Value
@@ -15,9 +17,30 @@ from conduit.errors import NotFound
 from conduit.readcache import read_through
 from tags.models import Tag
 from users.models import Follow, User
+from users.selectors import PROFILE_COLUMNS, ProfileRow, profile_row
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article as a response shows it. `body` is None in list rows (lists have none);
+    `favorited` and the author's `following` are the viewer's, False in the rows every viewer
+    shares (and the cache keeps)."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    body: str | None
+    tag_list: list[str]
+    created_at: datetime
+    updated_at: datetime
+    favorites_count: int
+    author: ProfileRow
+    favorited: bool = False
+
 
 # What a response reads of an article and its author (never the password hash).
-_ROW_FIELDS = (
+_COLUMNS = (
     "id",
     "slug",
     "title",
@@ -26,32 +49,66 @@ _ROW_FIELDS = (
     "created_at",
     "updated_at",
     "favorites_count",
-    "author_id",
-    "author__username",
-    "author__bio",
-    "author__image",
+    *(f"author__{column}" for column in PROFILE_COLUMNS),
 )
 _FAVORITED, _FOLLOWING = 1, 2
 
 
-def _rows(articles: QuerySet[Article], *, body: bool = False) -> QuerySet:
-    return articles.values(*_ROW_FIELDS, *(("body",) if body else ()))
+def _rows(articles: QuerySet[Article], *, body: bool = False) -> list[ArticleRow]:
+    columns = (*_COLUMNS, "body") if body else _COLUMNS
+    return [_row(*values) for values in articles.values_list(*columns)]
 
 
-def _for_viewer(rows: list[dict], viewer: User | None) -> list[dict]:
-    """The rows with `favorited` and `author_following` for the viewer (False for anonymous
-    viewers): one query for the whole page, remembered like the page itself."""
+def _row(  # one parameter per column of _COLUMNS, then the body when read
+    article_id: int,
+    slug: str,
+    title: str,
+    description: str,
+    tag_list: list[str],
+    created_at: datetime,
+    updated_at: datetime,
+    favorites_count: int,
+    author_id: int,
+    username: str,
+    bio: str | None,
+    image: str | None,
+    body: str | None = None,
+) -> ArticleRow:
+    author = ProfileRow(author_id, username, bio, image)
+    return ArticleRow(
+        article_id,
+        slug,
+        title,
+        description,
+        body,
+        tag_list,
+        created_at,
+        updated_at,
+        favorites_count,
+        author,
+    )
+
+
+def _for_viewer(rows: list[ArticleRow], viewer: User | None) -> list[ArticleRow]:
+    """The rows with `favorited` and the author's `following` for the viewer (the shared
+    rows as they are for anonymous viewers): one query for the whole page, remembered like
+    the page itself."""
     if viewer is None or not rows:
-        return [row | {"favorited": False, "author_following": False} for row in rows]
-    article_ids = tuple(row["id"] for row in rows)
-    author_ids = tuple(sorted({row["author_id"] for row in rows}))
+        return rows
+    article_ids = tuple(row.id for row in rows)
+    author_ids = tuple(sorted({row.author.id for row in rows}))
     favorited, following = read_through(
         ("marks", viewer.pk, article_ids, author_ids),
         lambda: _marks(viewer, article_ids, author_ids),
     )
     return [
-        row
-        | {"favorited": row["id"] in favorited, "author_following": row["author_id"] in following}
+        replace(
+            row,
+            favorited=row.id in favorited,
+            author=replace(row.author, following=row.author.id in following),
+        )
+        if row.id in favorited or row.author.id in following
+        else row
         for row in rows
     ]
 
@@ -85,7 +142,7 @@ def article_page(
     tag: str | None = None,
     author: str | None = None,
     favorited: str | None = None,
-) -> tuple[list[dict], int]:
+) -> tuple[list[ArticleRow], int]:
     """A page of article rows newest first, without `body`, narrowed by a tag name, an author's
     username and the username of someone who favorited them (the filters combine), and the
     total that match."""
@@ -98,7 +155,7 @@ def article_page(
 
 def _article_page(
     *, page: Page, tag: str | None, author: str | None, favorited: str | None
-) -> tuple[list[dict], int]:
+) -> tuple[list[ArticleRow], int]:
     """One filter or none reads the total from a counter; a combination counts (each filter
     already narrows the rows to one tag, author or reader)."""
     articles = Article.objects.all()
@@ -141,7 +198,7 @@ def _article_page(
     return _paged(articles.order_by(*ordering), page), count
 
 
-def article_feed_page(*, viewer: User, page: Page) -> tuple[list[dict], int]:
+def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], int]:
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
     rows, count = read_through(
@@ -151,7 +208,7 @@ def article_feed_page(*, viewer: User, page: Page) -> tuple[list[dict], int]:
     return _for_viewer(rows, viewer), count
 
 
-def _feed_page(*, viewer: User, page: Page) -> tuple[list[dict], int]:
+def _feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], int]:
     # One query for both the authors and their totals; the page then names the authors.
     followed = dict(
         Follow.objects.filter(follower=viewer)
@@ -188,32 +245,35 @@ def _newest_of_authors(author_ids: list[int], count: int) -> RawSQL | QuerySet:
     )
 
 
-def _paged(articles: QuerySet[Article], page: Page) -> list[dict]:
-    return list(_rows(articles)[page.offset : page.offset + page.limit])
+def _paged(articles: QuerySet[Article], page: Page) -> list[ArticleRow]:
+    return _rows(articles[page.offset : page.offset + page.limit])
 
 
-def article_get(*, slug: str, viewer: User | None) -> dict:
+def article_get(*, slug: str, viewer: User | None) -> ArticleRow:
     """One article's row, body included, for the viewer; 404 when the slug is unknown."""
-    row = read_through(
-        ("article", slug), lambda: _rows(Article.objects.filter(slug=slug), body=True).first()
+    rows = read_through(
+        ("article", slug), lambda: _rows(Article.objects.filter(slug=slug)[:1], body=True)
     )
-    if row is None:
+    if not rows:
         raise NotFound("article")
-    return _for_viewer([row], viewer)[0]
+    return _for_viewer(rows, viewer)[0]
 
 
-def article_row(article: Article, *, favorited: bool, author_following: bool) -> dict:
-    """The row of an article in hand (just written), without querying again."""
-    row = {field: getattr(article, field) for field in _ROW_FIELDS if "__" not in field}
-    author = article.author
-    return row | {
-        "body": article.body,
-        "author__username": author.username,
-        "author__bio": author.bio,
-        "author__image": author.image,
-        "favorited": favorited,
-        "author_following": author_following,
-    }
+def article_row(article: Article) -> ArticleRow:
+    """The row of an article its author has just written, without querying again (nobody
+    has favorited it yet, and nobody follows themself)."""
+    return ArticleRow(
+        article.pk,
+        article.slug,
+        article.title,
+        article.description,
+        article.body,
+        article.tag_list,
+        article.created_at,
+        article.updated_at,
+        article.favorites_count,
+        profile_row(article.author),
+    )
 
 
 def article_find(*, slug: str) -> Article:

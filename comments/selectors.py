@@ -1,60 +1,70 @@
 """Reads of comments."""
 
+from dataclasses import dataclass, replace
+from datetime import datetime
+
 from articles.models import Article
 from comments.models import Comment
 from conduit.errors import NotFound
 from conduit.readcache import read_through
 from users.models import User
-from users.selectors import followed_among
-
-_ROW_FIELDS = (
-    "id",
-    "author_id",
-    "created_at",
-    "updated_at",
-    "body",
-    "author__username",
-    "author__bio",
-    "author__image",
-)
+from users.selectors import PROFILE_COLUMNS, ProfileRow, followed_among, profile_row
 
 
-def comment_rows(*, slug: str, viewer: User | None) -> list[dict]:
-    """The comments of the article at `slug`, newest first, as rows with `author_following`
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment as a response shows it; the author's `following` is the viewer's (False in
+    the rows every viewer shares, and the cache keeps)."""
+
+    id: int
+    created_at: datetime
+    updated_at: datetime
+    body: str
+    author: ProfileRow
+
+
+_COLUMNS = ("id", "created_at", "updated_at", "body", *(f"author__{c}" for c in PROFILE_COLUMNS))
+
+
+def comment_rows(*, slug: str, viewer: User | None) -> list[CommentRow]:
+    """The comments of the article at `slug`, newest first, with the author's `following`
     for the viewer; 404 when there is no such article."""
     rows = read_through(("comments", slug), lambda: _comment_rows(slug))
     if rows is None:
         raise NotFound("article")
-    following = followed_among(viewer, {row["author_id"] for row in rows})
-    return [row | {"author_following": row["author_id"] in following} for row in rows]
+    following = followed_among(viewer, {row.author.id for row in rows})
+    if not following:
+        return rows
+    return [
+        replace(row, author=replace(row.author, following=True))
+        if row.author.id in following
+        else row
+        for row in rows
+    ]
 
 
-def _comment_rows(slug: str) -> list[dict] | None:
+def _comment_rows(slug: str) -> list[CommentRow] | None:
     # One query; a second only to tell "no comments" from "no such article".
-    rows = list(
-        Comment.objects.filter(article__slug=slug)
+    rows = [
+        CommentRow(*values[:4], ProfileRow(*values[4:]))
+        for values in Comment.objects.filter(article__slug=slug)
         .order_by("-created_at", "-id")
-        .values(*_ROW_FIELDS)
-    )
+        .values_list(*_COLUMNS)
+    ]
     if not rows and not Article.objects.filter(slug=slug).exists():
         return None
     return rows
 
 
-def comment_row(comment: Comment) -> dict:
+def comment_row(comment: Comment) -> CommentRow:
     """The row of a comment its author has just written (nobody follows themself)."""
-    author = comment.author
-    return {
-        "id": comment.pk,
-        "author_id": author.pk,
-        "created_at": comment.created_at,
-        "updated_at": comment.updated_at,
-        "body": comment.body,
-        "author__username": author.username,
-        "author__bio": author.bio,
-        "author__image": author.image,
-        "author_following": False,
-    }
+    return CommentRow(
+        comment.pk,
+        comment.created_at,
+        comment.updated_at,
+        comment.body,
+        profile_row(comment.author),
+    )
 
 
 def comment_get(*, article: Article, comment_id: int) -> Comment:

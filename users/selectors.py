@@ -1,6 +1,7 @@
 """Reads for users and profiles, remembered until the next business change (conduit.readcache)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conduit.errors import NotFound
@@ -24,13 +25,50 @@ def followed_among(viewer: Any, user_ids: Iterable[int]) -> frozenset[int]:
     )
 
 
-def profile_get(*, username: str, viewer: Any = None) -> User:
-    """The user called `username`, with `following` for `viewer` (None or anonymous: False);
-    NotFound("profile") otherwise."""
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    """A user as others see them: a profile, an article's or a comment's author. `following`
+    is the viewer's; rows that every viewer shares (and the cache keeps) carry False."""
+
+    id: int
+    username: str
+    bio: str | None
+    image: str | None
+    following: bool = False
+
+
+# The columns of a ProfileRow, for selectors that read authors through a relation.
+PROFILE_COLUMNS = ("id", "username", "bio", "image")
+
+
+def profile_row(user: User, *, following: bool = False) -> ProfileRow:
+    """The row of a user in hand, without querying again."""
+    return ProfileRow(user.pk, user.username, user.bio, user.image, following)
+
+
+def profile_get(*, username: str, viewer: Any = None) -> ProfileRow:
+    """The profile of the user called `username`, with `following` for `viewer` (None or
+    anonymous: False); NotFound("profile") otherwise."""
     profile = read_through(
-        ("profile", username), lambda: User.objects.filter(username=username).first()
+        ("profile", username),
+        lambda: _profile_row(User.objects.filter(username=username)),
     )
     if profile is None:
         raise NotFound("profile")
-    profile.following = profile.pk in followed_among(viewer, [profile.pk])
+    if profile.id in followed_among(viewer, [profile.id]):
+        return replace(profile, following=True)
     return profile
+
+
+def _profile_row(users: Any) -> ProfileRow | None:
+    values = users.values_list(*PROFILE_COLUMNS).first()
+    return None if values is None else ProfileRow(*values)
+
+
+def user_find(*, username: str) -> User:
+    """The user called `username`, to act on (follow, unfollow); NotFound("profile")
+    otherwise."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("profile")
+    return user

@@ -1,16 +1,16 @@
 """Input serializers (validation only) and output shapes (plain dicts, no queries) for
 articles. Output functions take the rows of articles.selectors."""
 
-from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
 from articles.api.fields import TagListField
 from articles.models import Article
+from articles.selectors import ArticleRow
 from conduit.api import format_timestamp
 from conduit.fields import TextField
-from users.api.serializers import ProfileOutput
+from users.api.serializers import ProfileOutput, profile_data
 
 TITLE_MAX_LENGTH = Article._meta.get_field("title").max_length
 
@@ -29,28 +29,23 @@ class ArticleUpdateInput(serializers.Serializer):
     tagList = TagListField(required=False)  # the wire name
 
 
-def article_data(row: Mapping[str, Any]) -> dict[str, Any]:
+def article_data(row: ArticleRow) -> dict[str, Any]:
     """An article row from articles.selectors; `body` only when the row has it (list items
     have none)."""
     data: dict[str, Any] = {
-        "slug": row["slug"],
-        "title": row["title"],
-        "description": row["description"],
+        "slug": row.slug,
+        "title": row.title,
+        "description": row.description,
     }
-    if "body" in row:
-        data["body"] = row["body"]
+    if row.body is not None:
+        data["body"] = row.body
     data |= {
-        "tagList": row["tag_list"],
-        "createdAt": format_timestamp(row["created_at"]),
-        "updatedAt": format_timestamp(row["updated_at"]),
-        "favorited": row["favorited"],
-        "favoritesCount": row["favorites_count"],
-        "author": {
-            "username": row["author__username"],
-            "bio": row["author__bio"],
-            "image": row["author__image"],
-            "following": row["author_following"],
-        },
+        "tagList": row.tag_list,
+        "createdAt": format_timestamp(row.created_at),
+        "updatedAt": format_timestamp(row.updated_at),
+        "favorited": row.favorited,
+        "favoritesCount": row.favorites_count,
+        "author": profile_data(row.author),
     }
     return data
 

@@ -17,6 +17,7 @@ from articles.api.serializers import (
     article_data,
 )
 from articles.selectors import (
+    ArticleRow,
     article_feed_page,
     article_find,
     article_get,
@@ -55,7 +56,7 @@ def _one(slug: str, request: Request) -> Response:
     return Response({"article": article_data(article_get(slug=slug, viewer=viewer(request)))})
 
 
-def _page(articles: list[dict], count: int) -> dict[str, Any]:
+def _page(articles: list[ArticleRow], count: int) -> dict[str, Any]:
     return {
         "articles": [article_data(article) for article in articles],
         "articlesCount": count,
@@ -114,8 +115,9 @@ class ArticleCreateApi(APIView):
             body=data["body"],
             tag_list=data.get("tagList", []),
         )
-        row = article_row(article, favorited=False, author_following=False)
-        return Response({"article": article_data(row)}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"article": article_data(article_row(article))}, status=status.HTTP_201_CREATED
+        )
 
 
 class ArticleDetailApi(APIView):

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from conduit.fields import StrictStringMixin, TextField
+from users.selectors import ProfileRow
 from users.validators import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
@@ -77,13 +78,13 @@ def user_data(user: Any, *, token: str) -> dict[str, Any]:
     }
 
 
-def profile_data(user: Any, *, following: bool) -> dict[str, Any]:
+def profile_data(profile: ProfileRow) -> dict[str, Any]:
     """The RealWorld profile object; shared by profiles, article authors and comment authors."""
     return {
-        "username": user.username,
-        "bio": user.bio,
-        "image": user.image,
-        "following": following,
+        "username": profile.username,
+        "bio": profile.bio,
+        "image": profile.image,
+        "following": profile.following,
     }
 
 

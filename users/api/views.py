@@ -21,6 +21,7 @@ from users.api.serializers import (
     user_data,
 )
 from users.models import User
+from users.selectors import ProfileRow
 
 USER = envelope("UserResponse", user=UserOutput())
 PROFILE_RESPONSE = envelope("ProfileResponse", profile=ProfileOutput())
@@ -31,8 +32,8 @@ def _user_response(user: User, status_code: int = status.HTTP_200_OK) -> Respons
     return Response({"user": user_data(user, token=issue_token(user))}, status=status_code)
 
 
-def _profile_response(user: User, *, following: bool) -> Response:
-    return Response({"profile": profile_data(user, following=following)})
+def _profile_response(profile: ProfileRow) -> Response:
+    return Response({"profile": profile_data(profile)})
 
 
 class UserRegisterApi(APIView):
@@ -95,8 +96,7 @@ class ProfileDetailApi(APIView):
         responses={200: PROFILE_RESPONSE, **errors(404)},
     )
     def get(self, request: Request, username: str) -> Response:
-        profile = selectors.profile_get(username=username, viewer=request.user)
-        return _profile_response(profile, following=profile.following)
+        return _profile_response(selectors.profile_get(username=username, viewer=request.user))
 
 
 class ProfileFollowApi(APIView):
@@ -109,9 +109,9 @@ class ProfileFollowApi(APIView):
         responses={200: PROFILE_RESPONSE, **errors(401, 404, 422)},
     )
     def post(self, request: Request, username: str) -> Response:
-        profile = selectors.profile_get(username=username)
-        services.user_follow(follower=request.user, followed=profile)
-        return _profile_response(profile, following=True)
+        user = selectors.user_find(username=username)
+        services.user_follow(follower=request.user, followed=user)
+        return _profile_response(selectors.profile_row(user, following=True))
 
 
 class ProfileUnfollowApi(APIView):
@@ -123,6 +123,6 @@ class ProfileUnfollowApi(APIView):
         responses={200: PROFILE_RESPONSE, **errors(401, 404)},
     )
     def delete(self, request: Request, username: str) -> Response:
-        profile = selectors.profile_get(username=username)
-        services.user_unfollow(follower=request.user, followed=profile)
-        return _profile_response(profile, following=False)
+        user = selectors.user_find(username=username)
+        services.user_unfollow(follower=request.user, followed=user)
+        return _profile_response(selectors.profile_row(user))
