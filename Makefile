@@ -57,6 +57,7 @@ run: seed
 # Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers.
 serve: install
 	rm -rf .prometheus && mkdir -p .prometheus
+	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
 	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus \
 	  $(VENV)/bin/gunicorn conduit.wsgi:application \
 	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -

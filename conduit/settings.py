@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "conduit.middleware.ApiRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's and Swagger UI's static files, from the app server itself (make serve too).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
