@@ -134,9 +134,10 @@ def article_update(
 ) -> Article:
     """Change any of the given fields (None leaves one alone; `tag_list=[]` clears the tags).
     A new title brings a new slug; `updated_at` moves on every call."""
+    # Locked: concurrent edits of one article run one after the other, and an edit racing
+    # the article's deletion is a 404.
+    article = article_lock(article=article)
     _ensure_author(article, user)
-    # Lock the row: concurrent edits of one article run one after the other.
-    article = Article.objects.select_for_update().get(pk=article.pk)
     changed: list[str] = []
     old_slug, old_title = article.slug, article.title
     if title is not None and title != article.title:

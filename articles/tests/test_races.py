@@ -161,3 +161,17 @@ def test_two_deletes_of_one_comment_at_once_are_one_204_and_one_404(alice, bob):
 
     assert sorted(statuses) == [204, 404]
     assert events_of("comments.CommentDeleted") == 1
+
+
+def test_an_edit_racing_the_delete_is_applied_before_it_or_a_404(alice):
+    article = article_create(author=alice, title="Edited", description="d", body="b")
+
+    def edit() -> int:
+        body = {"article": {"body": "new"}}
+        return client_of(alice).put(f"/api/articles/{article.slug}", body).status_code
+
+    statuses = at_once(edit, edit, delete(alice, article.slug))
+
+    assert statuses[-1] == 204
+    assert set(statuses[:-1]) <= {200, 404}
+    assert events_of("articles.ArticleDeleted") == 1
