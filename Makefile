@@ -44,15 +44,23 @@ $(STAMP): requirements.txt
 migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
+# A database from before the search index gets one (the worker keeps it from then on).
 seed: migrate
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py search_reindex --if-empty
 
+# Ctrl-C reaches make and this shell only: the worker and the server run in process groups of
+# their own (set -m), and the trap sends each one SIGTERM, once, then waits for them. So the
+# worker finishes the delivery in hand (at most EVENTS_SHUTDOWN_GRACE_SECONDS) and leaves none
+# RUNNING; a second Ctrl-C interrupts it (the delivery goes back to the queue).
 run: seed
 	@echo "Conduit API on http://$(HOST):$(PORT)/api (Ctrl-C stops the server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & \
-	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
-	  wait
+	@set -m; \
+	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & worker=$$!; \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & server=$$!; \
+	  set +m; \
+	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker' INT TERM; \
+	  wait $$server $$worker
 
 # Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers.
 serve: install
@@ -66,6 +74,7 @@ worker: install
 	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'
 
 test: install
+	@[ -x /usr/bin/chromium ] || echo "note: Chromium is not installed at /usr/bin/chromium, so the browser tests are skipped (apt-get install -y chromium runs them; .ci/run installs it)."
 	$(PY) -m pytest
 
 # ruff, then the architecture rules of pyproject.toml (import-linter's contracts).

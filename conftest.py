@@ -1,10 +1,14 @@
 """Shared fixtures: the personas alice, bob and charlie, and API clients."""
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
-from events.testing import mock_event_bus  # noqa: F401 - a fixture for every test
+from events.testing import (  # noqa: F401 - fixtures for every test
+    mock_event_bus,
+    operation_clock,
+)
 from users.tests.factories import UserFactory
 
 
@@ -24,6 +28,21 @@ def _isolated_caches(settings):
         for name in ("default", "reads")
     }
     settings.READ_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    # The suite sends far more requests from one address than any rate allows; the throttle
+    # tests (security/tests/) turn the limits back on.
+    settings.RATE_LIMITS = False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_analytics_flusher():
+    # No thread writing analytics counts behind the tests' backs (it would start with the
+    # first database connection, before any function-scoped fixture): the analytics tests
+    # flush by hand (analytics/flush.py).
+    django_settings.ANALYTICS_FLUSH_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from articles.models import Article, ArticleTag, Favorite
-from articles.services import article_delete
+from articles.models import Article, ArticleMilestone, ArticleTag, Favorite
+from articles.services import article_delete, articles_delete
 from conduit.admin import DeletesThroughServiceMixin
 
 
@@ -24,8 +23,18 @@ class ArticleTagInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(DeletesThroughServiceMixin, admin.ModelAdmin):
-    list_display = ["title", "slug", "author", "favorites_count", "tags_count", "created_at"]
+    list_display = [
+        "title",
+        "slug",
+        "author",
+        "favorites_count",
+        "tags_count",
+        "hidden",
+        "created_at",
+    ]
     list_select_related = ["author"]
+    # Hidden by moderation: decided in the review queue (events.moderation.admin), shown here.
+    list_filter = ["hidden"]
     search_fields = ["title", "slug", "author__username"]
     date_hierarchy = "created_at"
     # Moderation reads and deletes; writing is the author's, through the API and the
@@ -38,6 +47,7 @@ class ArticleAdmin(DeletesThroughServiceMixin, admin.ModelAdmin):
         "author",
         "favorites_count",
         "tag_list",
+        "hidden",
         "created_at",
         "updated_at",
     ]
@@ -59,10 +69,8 @@ class ArticleAdmin(DeletesThroughServiceMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Article) -> None:
         article_delete(article=obj, user=obj.author)
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        for article in queryset.select_related("author"):
-            article_delete(article=article, user=article.author)
+        articles_delete(articles=queryset.select_related("author").order_by("pk"))
 
 
 @admin.register(Favorite)
@@ -79,4 +87,25 @@ class FavoriteAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Favorite | None = None) -> bool:
         # Removing a row here would leave favorites_count wrong and publish nothing.
+        return False
+
+
+@admin.register(ArticleMilestone)
+class ArticleMilestoneAdmin(admin.ModelAdmin):
+    """The article counts staff were told the site reached (articles/milestones.py), written
+    by the worker's handler, never by hand."""
+
+    list_display = ["articles_count", "article_id", "reached_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ArticleMilestone | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ArticleMilestone | None = None
+    ) -> bool:
         return False

@@ -5,12 +5,16 @@ Per tag (`Tag.articles_count`), per author and per reader (`AuthorStats`), in al
 functions in the transaction that writes the rows they count, after taking the locks that make
 the rows final (see articles.services), so a counter moves exactly when its rows do.
 `counters_rebuild` recounts everything from the rows.
+
+A hidden article (articles.services.article_set_hidden: moderation) is counted nowhere but in
+its own `favorites_count`: hiding it moves the counters exactly as deleting it would, showing
+it again moves them back, and the writes to a hidden article move only what it still counts.
 """
 
 from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Model, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Model, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleTotal, AuthorStats, Favorite
@@ -26,14 +30,38 @@ def article_added(*, article_id: int, author_id: int, tag_names: Sequence[str]) 
 def article_removed(
     *, article_id: int, author_id: int, tag_names: Sequence[str], favorited_by: Iterable[int]
 ) -> None:
-    """The article and its favorites are gone; `favorited_by` are the readers whose favorites
-    were deleted with it."""
-    _tags_add(tag_names, -1)
+    """The (visible) article and its favorites are gone, or it was hidden; `favorited_by` are
+    the readers whose favorites it carried."""
+    _article_counted(article_id, author_id, tag_names, favorited_by, -1)
+
+
+def article_shown(
+    *, article_id: int, author_id: int, tag_names: Sequence[str], favorited_by: Iterable[int]
+) -> None:
+    """A hidden article is visible again: counted back wherever article_removed uncounted it."""
+    _article_counted(article_id, author_id, tag_names, favorited_by, +1)
+
+
+def _article_counted(
+    article_id: int,
+    author_id: int,
+    tag_names: Sequence[str],
+    favorited_by: Iterable[int],
+    delta: int,
+) -> None:
+    _tags_add(tag_names, delta)
     readers = list(favorited_by)
     if readers:
-        AuthorStats.objects.filter(pk__in=readers).update(favorites_count=F("favorites_count") - 1)
-    _add(AuthorStats, author_id, articles_count=-1)
-    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=-1)
+        AuthorStats.objects.filter(pk__in=readers).update(
+            favorites_count=F("favorites_count") + delta
+        )
+    if readers and delta > 0:
+        # A reader whose row a rebuild dropped (it counted nothing) gets it back.
+        counted = set(AuthorStats.objects.filter(pk__in=readers).values_list("pk", flat=True))
+        for reader in set(readers) - counted:
+            _add(AuthorStats, reader, favorites_count=delta)
+    _add(AuthorStats, author_id, articles_count=delta)
+    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=delta)
 
 
 def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:
@@ -41,14 +69,17 @@ def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:
     _tags_add(removed, -1)
 
 
-def favorite_added(*, article_id: int, user_id: int) -> None:
+def favorite_added(*, article_id: int, user_id: int, visible: bool = True) -> None:
+    """A favorite of an article; the reader's count counts visible articles only."""
     Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") + 1)
-    _add(AuthorStats, user_id, favorites_count=+1)
+    if visible:
+        _add(AuthorStats, user_id, favorites_count=+1)
 
 
-def favorite_removed(*, article_id: int, user_id: int) -> None:
+def favorite_removed(*, article_id: int, user_id: int, visible: bool = True) -> None:
     Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") - 1)
-    _add(AuthorStats, user_id, favorites_count=-1)
+    if visible:
+        _add(AuthorStats, user_id, favorites_count=-1)
 
 
 def _tags_add(names: Sequence[str], delta: int) -> None:
@@ -76,10 +107,20 @@ def counters_rebuild() -> None:
     Article.objects.update(
         favorites_count=Coalesce(Subquery(favorites.annotate(n=Count("pk")).values("n")), 0)
     )
-    links = Tag.objects.filter(pk=OuterRef("pk")).annotate(n=Count("article_tags")).values("n")
+    links = (
+        Tag.objects.filter(pk=OuterRef("pk"))
+        .annotate(n=Count("article_tags", filter=Q(article_tags__article__hidden=False)))
+        .values("n")
+    )
     Tag.objects.update(articles_count=Subquery(links))
-    authored = dict(Article.objects.values_list("author_id").annotate(n=Count("pk")).order_by())
-    favorited = dict(Favorite.objects.values_list("user_id").annotate(n=Count("pk")).order_by())
+    visible = Article.objects.filter(hidden=False)
+    authored = dict(visible.values_list("author_id").annotate(n=Count("pk")).order_by())
+    favorited = dict(
+        Favorite.objects.filter(article__hidden=False)
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     AuthorStats.objects.all().delete()
     AuthorStats.objects.bulk_create(
         AuthorStats(
@@ -90,7 +131,7 @@ def counters_rebuild() -> None:
         for user_id in authored.keys() | favorited.keys()
     )
     ArticleTotal.objects.all().delete()
-    ArticleTotal.objects.create(shard=0, articles_count=Article.objects.count())
+    ArticleTotal.objects.create(shard=0, articles_count=visible.count())
 
 
 def counters_snapshot() -> dict[str, int]:

@@ -19,6 +19,8 @@ class ArticleEvent(Event):
 class ArticleCreated(ArticleEvent):
     """An author published a new article."""
 
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"author_id": ("slug", "title")}
+
     article_id: int
     author_id: int
     slug: str
@@ -30,6 +32,8 @@ class ArticleCreated(ArticleEvent):
 class ArticleUpdated(ArticleEvent):
     """An author saved an edit of their article (old_slug is set only when the slug changed)."""
 
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"author_id": ("slug", "old_slug")}
+
     article_id: int
     author_id: int
     slug: str
@@ -40,6 +44,8 @@ class ArticleUpdated(ArticleEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArticleDeleted(ArticleEvent):
     """An article was deleted, with its favorites and comments."""
+
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"author_id": ("slug", "title")}
 
     article_id: int
     author_id: int

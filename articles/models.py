@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -22,6 +24,9 @@ class Article(models.Model):
     # second query.
     tag_list = models.JSONField(default=list, blank=True)
     tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles")
+    # Hidden by moderation (pending review, or removed): no API read shows it to anyone but
+    # staff, and no counter counts it. Changed only by articles.services.article_set_hidden.
+    hidden = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -77,8 +82,9 @@ class Favorite(models.Model):
 
 
 class AuthorStats(models.Model):
-    """Per user: articles written and articles favorited, so that `articlesCount` of the
-    author, favorited-by and feed lists is read, not counted. Kept by articles.services."""
+    """Per user: articles written and articles favorited (visible ones: hidden articles are
+    not counted), so that `articlesCount` of the author, favorited-by and feed lists is read,
+    not counted. Kept by articles.services."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -97,7 +103,7 @@ class AuthorStats(models.Model):
 
 
 class ArticleTotal(models.Model):
-    """The number of articles, spread over a few rows so that concurrent creates do not
+    """The number of (visible) articles, spread over a few rows so that concurrent creates do not
     queue on one row lock; the total is their sum (a row may be negative: an article counted
     into one shard can be deleted from another). Kept by articles.services."""
 
@@ -108,3 +114,69 @@ class ArticleTotal(models.Model):
 
     def __str__(self) -> str:
         return f"shard {self.shard}: {self.articles_count}"
+
+
+class ArticleSearch(models.Model):
+    """An article's entry in the full-text index, on PostgreSQL (on SQLite the index is the
+    FTS5 table `articles_search_fts`, made by the same migration; this model's table exists
+    on PostgreSQL only). Kept by articles.search from the article's row, in the worker.
+
+    Three vectors, each with its own GIN index, so that a match is ranked by where it is
+    (title, then title/description/tags, then anywhere) with the planner's own statistics
+    for each; the article's creation time is copied here so that "newest matches first" is
+    one index scan of this table.
+    """
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the ArticleDeleted handler removes the entry
+        db_constraint=False,
+        related_name="search_entry",
+    )
+    article_created_at = models.DateTimeField()
+    title = SearchVectorField()
+    head = SearchVectorField()  # title, description and tags
+    document = SearchVectorField()  # title, description, tags and body
+
+    class Meta:
+        # fastupdate off: the worker writes the entries, so a write may as well update the
+        # index at once, and a search never scans a pending list.
+        indexes = [
+            GinIndex(fields=["title"], name="articlesearch_title", fastupdate=False),
+            GinIndex(fields=["head"], name="articlesearch_head", fastupdate=False),
+            GinIndex(fields=["document"], name="articlesearch_document", fastupdate=False),
+            models.Index(fields=["-article_created_at", "-article"], name="articlesearch_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"search entry of {self.article_id}"
+
+
+class ArticleSearchTerm(models.Model):
+    """How many entries of the full-text index (ArticleSearch) hold a word (a lexeme of the
+    "english" configuration), on PostgreSQL: the exact `articlesCount` of a one-word search
+    is read here, not counted (at a million articles a common word matches most of them).
+    Kept by articles.search with the entries, in the same transaction."""
+
+    term = models.TextField(primary_key=True)
+    articles_count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.articles_count}"
+
+
+class ArticleMilestone(models.Model):
+    """The site's article count reached `articles_count` (a multiple of
+    ARTICLES_MILESTONE_EVERY) and staff were told (articles.milestones); the primary key
+    makes it once per milestone."""
+
+    articles_count = models.PositiveBigIntegerField(primary_key=True)
+    article_id = models.BigIntegerField(help_text="The article whose creation reached it.")
+    reached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-articles_count"]
+
+    def __str__(self) -> str:
+        return f"{self.articles_count} articles"

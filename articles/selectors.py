@@ -1,9 +1,13 @@
 """Reads of articles: ArticleRows with everything a response shows, remembered until the next
 business change (conduit.readcache); what differs per viewer, `favorited` and the author's
 `following`, is added by one small query. A page costs the same few queries whatever its
-size, and none while nothing has changed."""
+size, and none while nothing has changed.
 
-from collections.abc import Sequence
+Hidden articles (moderation) are filtered here, so neither a response nor the cache ever
+holds one; the counters do not count them (articles.counters). Staff alone read a hidden
+article by its slug, straight from the database."""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -11,7 +15,8 @@ from django.db import connection
 from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 
-from articles.models import Article, ArticleTotal, Favorite
+from articles.models import Article, ArticleTotal, AuthorStats, Favorite
+from articles.search import search_page
 from conduit.api import Page
 from conduit.errors import NotFound
 from conduit.readcache import read_through
@@ -52,6 +57,15 @@ _COLUMNS = (
     *(f"author__{column}" for column in PROFILE_COLUMNS),
 )
 _FAVORITED, _FOLLOWING = 1, 2
+
+
+def sees_hidden(viewer: User | None) -> bool:
+    """Whether the viewer may read content hidden by moderation: active staff only."""
+    return viewer is not None and viewer.is_active and viewer.is_staff
+
+
+def _visible() -> QuerySet[Article]:
+    return Article.objects.filter(hidden=False)
 
 
 def _rows(articles: QuerySet[Article], *, body: bool = False) -> list[ArticleRow]:
@@ -142,23 +156,27 @@ def article_page(
     tag: str | None = None,
     author: str | None = None,
     favorited: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[ArticleRow], int]:
     """A page of article rows newest first, without `body`, narrowed by a tag name, an author's
     username and the username of someone who favorited them (the filters combine), and the
-    total that match."""
+    total that match. With `q`, only the articles that match its words, best match first
+    (articles.search)."""
     rows, count = read_through(
-        ("article-page", tag, author, favorited, page.limit, page.offset),
-        lambda: _article_page(page=page, tag=tag, author=author, favorited=favorited),
+        ("article-page", tag, author, favorited, q, page.limit, page.offset),
+        lambda: _article_page(page=page, tag=tag, author=author, favorited=favorited, q=q),
     )
     return _for_viewer(rows, viewer), count
 
 
 def _article_page(
-    *, page: Page, tag: str | None, author: str | None, favorited: str | None
+    *, page: Page, tag: str | None, author: str | None, favorited: str | None, q: str | None
 ) -> tuple[list[ArticleRow], int]:
     """One filter or none reads the total from a counter; a combination counts (each filter
-    already narrows the rows to one tag, author or reader)."""
-    articles = Article.objects.all()
+    already narrows the rows to one tag, author or reader), and so does a search."""
+    if q:
+        return _search_page(page=page, tag=tag, author=author, favorited=favorited, q=q)
+    articles = _visible()
     ordering: tuple[str, ...] = ("-created_at", "-id")
     if tag and not (author or favorited):
         found = Tag.objects.filter(name=tag).values_list("pk", "articles_count").first()
@@ -184,18 +202,37 @@ def _article_page(
         else:
             articles = articles.filter(favorites__user_id=user_id)
     elif tag or author or favorited:
-        # Each join matches at most one row per article (unique tag name, unique username and
-        # unique (article, tag) / (user, article) pairs), so no DISTINCT is needed.
-        if tag:
-            articles = articles.filter(article_tags__tag__name=tag)
-        if author:
-            articles = articles.filter(author__username=author)
-        if favorited:
-            articles = articles.filter(favorites__user__username=favorited)
+        articles = _filtered(articles, tag=tag, author=author, favorited=favorited)
         count = articles.count()
     else:
         count = ArticleTotal.objects.aggregate(total=Sum("articles_count"))["total"] or 0
     return _paged(articles.order_by(*ordering), page), count
+
+
+def _filtered(
+    articles: QuerySet[Article], *, tag: str | None, author: str | None, favorited: str | None
+) -> QuerySet[Article]:
+    # Each join matches at most one row per article (unique tag name, unique username and
+    # unique (article, tag) / (user, article) pairs), so no DISTINCT is needed.
+    if tag:
+        articles = articles.filter(article_tags__tag__name=tag)
+    if author:
+        articles = articles.filter(author__username=author)
+    if favorited:
+        articles = articles.filter(favorites__user__username=favorited)
+    return articles
+
+
+def _search_page(
+    *, page: Page, tag: str | None, author: str | None, favorited: str | None, q: str
+) -> tuple[list[ArticleRow], int]:
+    """The visible articles that pass the filters and match `q`, ranked by the index, and
+    their exact number."""
+    articles = _filtered(_visible(), tag=tag, author=author, favorited=favorited)
+    narrowed = bool(tag or author or favorited)
+    ids, count = search_page(articles, q, offset=page.offset, limit=page.limit, narrowed=narrowed)
+    rows = {row.id: row for row in _rows(Article.objects.filter(pk__in=ids))} if ids else {}
+    return [rows[article_id] for article_id in ids if article_id in rows], count
 
 
 def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], int]:
@@ -217,14 +254,16 @@ def _feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], int]:
     )
     if not followed:
         return [], 0
-    articles = Article.objects.filter(
-        pk__in=_newest_of_authors(list(followed), page.offset + page.limit)
-    ).order_by("-created_at", "-id")
+    articles = (
+        _visible()
+        .filter(pk__in=_newest_of_authors(list(followed), page.offset + page.limit))
+        .order_by("-created_at", "-id")
+    )
     return _paged(articles, page), sum(count or 0 for count in followed.values())
 
 
 def _newest_of_authors(author_ids: list[int], count: int) -> RawSQL | QuerySet:
-    """The ids of the `count` newest articles by any of the authors.
+    """The ids of the `count` newest visible articles by any of the authors.
 
     Filtering the newest-first index by author reads past every article of the authors one
     does not follow (a prolific stranger's thousand posts come first); on PostgreSQL a
@@ -233,12 +272,12 @@ def _newest_of_authors(author_ids: list[int], count: int) -> RawSQL | QuerySet:
     development default) has no LATERAL and gets the plain filter.
     """
     if connection.vendor != "postgresql":
-        return Article.objects.filter(author_id__in=author_ids).values("pk")
+        return _visible().filter(author_id__in=author_ids).values("pk")
     table = connection.ops.quote_name(Article._meta.db_table)
     return RawSQL(
         "SELECT newest.id FROM unnest(%s::bigint[]) AS followed(author_id) "
         "CROSS JOIN LATERAL (SELECT id, created_at FROM "
-        f"{table} WHERE author_id = followed.author_id "
+        f"{table} WHERE author_id = followed.author_id AND NOT hidden "
         "ORDER BY created_at DESC, id DESC LIMIT %s) AS newest "
         "ORDER BY newest.created_at DESC, newest.id DESC LIMIT %s",
         (author_ids, count, count),
@@ -250,10 +289,13 @@ def _paged(articles: QuerySet[Article], page: Page) -> list[ArticleRow]:
 
 
 def article_get(*, slug: str, viewer: User | None) -> ArticleRow:
-    """One article's row, body included, for the viewer; 404 when the slug is unknown."""
+    """One article's row, body included, for the viewer; 404 when the slug is unknown, or
+    the article hidden and the viewer not staff."""
     rows = read_through(
-        ("article", slug), lambda: _rows(Article.objects.filter(slug=slug)[:1], body=True)
+        ("article", slug), lambda: _rows(_visible().filter(slug=slug)[:1], body=True)
     )
+    if not rows and sees_hidden(viewer):
+        rows = _rows(Article.objects.filter(slug=slug)[:1], body=True)
     if not rows:
         raise NotFound("article")
     return _for_viewer(rows, viewer)[0]
@@ -277,8 +319,31 @@ def article_row(article: Article) -> ArticleRow:
 
 
 def article_find(*, slug: str) -> Article:
-    """The bare article row to write to; 404 when the slug is unknown."""
-    article = Article.objects.filter(slug=slug).first()
+    """The bare article row to write to; 404 when the slug is unknown or the article hidden
+    (moderation acts on hidden articles from the admin, never through the API)."""
+    article = _visible().filter(slug=slug).first()
     if article is None:
         raise NotFound("article")
     return article
+
+
+def articles_written_count(*, user_id: int) -> int:
+    """How many articles the user has written (their counter: hidden ones are not counted)."""
+    stats = AuthorStats.objects.filter(pk=user_id).values_list("articles_count", flat=True)
+    return stats.first() or 0
+
+
+def favorites_received_count(*, user_id: int) -> int:
+    """How many favorites the user's articles hold in all."""
+    total = Article.objects.filter(author_id=user_id).aggregate(n=Sum("favorites_count"))["n"]
+    return total or 0
+
+
+def article_author_id(*, article_id: int) -> int | None:
+    """Who wrote the article; None once it is deleted."""
+    return Article.objects.filter(pk=article_id).values_list("author_id", flat=True).first()
+
+
+def articles_existing(*, article_ids: Iterable[int]) -> set[int]:
+    """Which of `article_ids` are still articles."""
+    return set(Article.objects.filter(pk__in=list(article_ids)).values_list("pk", flat=True))

@@ -4,7 +4,7 @@ events; tag events are published through tags.services.
 
 import secrets
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +21,7 @@ from articles.events import (
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
+from events.core.operations import bulk_operation
 from tags.models import Tag
 from tags.services import (
     tag_names_clean,
@@ -138,6 +139,8 @@ def article_update(
     # the article's deletion is a 404.
     article = article_lock(article=article)
     _ensure_author(article, user)
+    if article.hidden:  # hidden by moderation since the caller found it
+        raise NotFound("article")
     changed: list[str] = []
     old_slug, old_title = article.slug, article.title
     if title is not None and title != article.title:
@@ -182,10 +185,32 @@ def article_update(
 
 
 @transaction.atomic
+def article_set_hidden(*, article: Article, hidden: bool) -> bool:
+    """Hide the article from every read but staff's (moderation), or show it again; True when
+    that changed something. Its counters move exactly as a delete (or an undelete) would move
+    them, under the same exclusive lock, so favorites and deletes racing it stay exact. The
+    caller (moderation) announces the change."""
+    locked = article_lock(article=article, exclusive=True)
+    if locked.hidden == hidden:
+        return False
+    locked.hidden = article.hidden = hidden
+    locked.save(update_fields=["hidden"])
+    move = counters.article_removed if hidden else counters.article_shown
+    move(
+        article_id=locked.pk,
+        author_id=locked.author_id,
+        tag_names=list(locked.tag_list),
+        favorited_by=Favorite.objects.filter(article=locked).values_list("user_id", flat=True),
+    )
+    return True
+
+
+@transaction.atomic
 def article_delete(*, article: Article, user: User) -> None:
     """Delete the article with its tag links, favorites and (through comments' receiver) its
     comments. The row lock makes a concurrent or repeated delete a 404, and keeps favorites
-    from being added while the favorites to uncount are read."""
+    from being added while the favorites to uncount are read. A hidden article (an account
+    removal deletes those too) was uncounted when it was hidden."""
     locked = article_lock(article=article, exclusive=True)
     _ensure_author(locked, user)
     favorited_by = list(Favorite.objects.filter(article=locked).values_list("user_id", flat=True))
@@ -197,18 +222,38 @@ def article_delete(*, article: Article, user: User) -> None:
             article_id=article_id, author_id=locked.author_id, slug=locked.slug, title=locked.title
         )
     )
-    counters.article_removed(
-        article_id=article_id,
-        author_id=locked.author_id,
-        tag_names=names,
-        favorited_by=favorited_by,
-    )
+    if not locked.hidden:
+        counters.article_removed(
+            article_id=article_id,
+            author_id=locked.author_id,
+            tag_names=names,
+            favorited_by=favorited_by,
+        )
+
+
+@transaction.atomic
+def articles_delete(*, articles: Iterable[Article]) -> int:
+    """Delete several articles on their authors' behalf (the admin's "delete selected"),
+    each through article_delete, as one bulk operation; one deleted meanwhile is skipped.
+    Returns how many were deleted."""
+    with bulk_operation("articles.delete") as operation:
+        for article in articles:
+            try:
+                article_delete(article=article, user=article.author)
+            except NotFound:
+                operation.skip()
+            else:
+                operation.done()
+    return operation.succeeded
 
 
 @transaction.atomic
 def article_favorite(*, article: Article, user: User) -> Article:
     """Make the article one of the user's favorites; a repeat changes nothing."""
-    article.favorites_count = article_lock(article=article).favorites_count
+    locked = article_lock(article=article)
+    if locked.hidden:  # hidden by moderation since the caller found it
+        raise NotFound("article")
+    article.favorites_count = locked.favorites_count
     try:
         # A savepoint: the unique (user, article) index says whether it is already a favorite.
         with transaction.atomic():
@@ -227,12 +272,15 @@ def article_favorite(*, article: Article, user: User) -> Article:
 
 @transaction.atomic
 def article_unfavorite(*, article: Article, user: User) -> Article:
-    """Take the article out of the user's favorites; a repeat changes nothing."""
-    article.favorites_count = article_lock(article=article).favorites_count
+    """Take the article out of the user's favorites; a repeat changes nothing. A hidden
+    article's too (an account removal takes back every favorite): the reader's count, which
+    no longer counted it, stays."""
+    locked = article_lock(article=article)
+    article.favorites_count = locked.favorites_count
     deleted, _ = Favorite.objects.filter(user=user, article=article).delete()
     if not deleted:
         return article
-    counters.favorite_removed(article_id=article.pk, user_id=user.pk)
+    counters.favorite_removed(article_id=article.pk, user_id=user.pk, visible=not locked.hidden)
     article.favorites_count -= 1
     bus.publish(
         ArticleUnfavorited(

@@ -84,6 +84,7 @@ def server_env(url: str) -> dict[str, str]:
         "BENCH_FLOOR_ENABLED": "on",
         "METRICS_ENABLED": "on",  # as in production; only the /metrics view depends on it
         "EVENTS_DELIVER_ON_COMMIT": "off",  # deliveries are rows for the worker, as in production
+        "RATE_LIMITS": "off",  # thousands of requests from one address and account
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "conduit.settings",
     }

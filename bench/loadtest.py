@@ -3,7 +3,9 @@
 Steps: pick the database (recreate `conduit_bench`), migrate, seed_bench if empty, count the
 queries of one in-process request per endpoint, choose gunicorn's worker class and count by
 measurement, then drive wrk over each endpoint and report req/s, p50/p99 and each endpoint's
-throughput as a ratio of the floor measured in the same run. See bench/README.md.
+throughput as a ratio of the floor measured in the same run; then GET /articles/{slug} with
+analytics counting on and off, and the dashboard's latency over the seeded audit records
+(bench/analytics_steps.py). See bench/README.md.
 """
 
 import argparse
@@ -20,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from analytics_steps import counting_on_and_off, dashboard_latency
+from analytics_steps import markdown as analytics_markdown
 from common import (
     BENCH,
     RESULTS,
@@ -51,11 +55,15 @@ class Endpoint:
     post: bool = False
 
 
-def endpoints(slug: str, username: str) -> list[Endpoint]:
+def endpoints(slug: str, username: str, tag: str) -> list[Endpoint]:
     return [
         Endpoint("floor", "/api/_bench/floor"),
         Endpoint("floor, JSON rendered per request", "/api/_bench/floor?render=1"),
         Endpoint("GET /articles?limit=20 (anonymous)", "/api/articles?limit=20", 0.25),
+        # Full-text search against the list it must keep up with: one word (the most used
+        # tag's name, which most articles' bodies also hold) and that tag's list.
+        Endpoint("GET /articles?tag={tag}", f"/api/articles?limit=20&tag={tag}"),
+        Endpoint("GET /articles?q={word}", f"/api/articles?limit=20&q={tag}"),
         Endpoint("GET /articles?limit=20 (token)", "/api/articles?limit=20", 0.20, token=True),
         Endpoint("GET /articles/feed", "/api/articles/feed", 0.20, token=True),
         Endpoint("GET /articles/{slug}", f"/api/articles/{slug}", 0.45),
@@ -141,6 +149,7 @@ def discover() -> dict:
     from django.db.models import Count
 
     from articles.models import Article
+    from tags.models import Tag
     from users.models import Follow, User
 
     articles = Article.objects.select_related("author").annotate(n=Count("comments"))
@@ -148,6 +157,11 @@ def discover() -> dict:
     bench0 = User.objects.get(email="bench0@example.com")
     return {
         "slug": article.slug,
+        # Not the POST run's own tags: on a reused database they would win, and no worker
+        # indexes those articles during the benchmark.
+        "tag": Tag.objects.exclude(name__in=["bench", "load"])
+        .order_by("-articles_count", "name")
+        .values_list("name", flat=True)[0],
         "comments_on_article": article.n,
         "username": article.author.username,
         "feed_user_follows": Follow.objects.filter(follower=bench0).count(),
@@ -236,9 +250,13 @@ def markdown(run: dict) -> str:
         f"Data: {', '.join(f'{v:,} {k}' for k, v in data['counts'].items())}; seeded in "
         f"{run['seed_seconds']:.1f} s. Single article and comments: `{data['slug']}` "
         f"({data['comments_on_article']} comments); feed user follows "
-        f"{data['feed_user_follows']} users. POST run wrote {run['post_events']['event_records']} "
-        f"event records and {run['post_events']['deliveries']} deliveries.",
+        f"{data['feed_user_follows']} users; tag and search word `{data['tag']}`. POST run "
+        f"wrote {run['post_events']['event_records']} event records and "
+        f"{run['post_events']['deliveries']} deliveries. Load average at the end (1, 5, 15 "
+        f"min): {', '.join(f'{load:.2f}' for load in run['load_average'])}.",
     ]
+    if "analytics" in run:
+        lines += analytics_markdown(run["analytics"])
     return "\n".join(lines) + "\n"
 
 
@@ -252,6 +270,9 @@ def main() -> None:
     parser.add_argument("--candidates", default=WORKER_CANDIDATES, help="for --workers auto")
     parser.add_argument("--choice-duration", type=float, default=5, help="seconds per candidate")
     parser.add_argument("--keep-db", action="store_true", help="reuse conduit_bench as it is")
+    parser.add_argument(
+        "--events", type=int, default=1_000_000, help="audit records to seed (the dashboard's)"
+    )
     args = parser.parse_args()
     ensure_wrk()
 
@@ -259,10 +280,11 @@ def main() -> None:
     vendor, env = vendor_of(url), server_env(url)
     log(f"database: {url}")
     manage(env, "migrate", "--no-input", "-v", "0")
-    seed_seconds = manage(env, "seed_bench", "--if-empty")
+    # The audit records are the dashboard's history (bench/history.py).
+    seed_seconds = manage(env, "seed_bench", "--if-empty", "--events", str(args.events))
     setup_django(env)
     data = discover()
-    eps = endpoints(data["slug"], data["username"])
+    eps = endpoints(data["slug"], data["username"], data["tag"])
 
     config, comparison = choose_workers(env, eps, args)
     rows, floors = [], []
@@ -276,6 +298,21 @@ def main() -> None:
             if ep.name == "floor":
                 floors.append(result["rps"])
         floors.append(measure(server, eps[0], token, args, args.duration)["rps"])
+    slug = next(ep for ep in eps if ep.name == "GET /articles/{slug}")
+    log("analytics: GET /articles/{slug} with counting on and off, alternately")
+    no_warmup = argparse.Namespace(**(vars(args) | {"warmup": 0}))  # warmed up apart
+    analytics = {
+        "counting": counting_on_and_off(
+            lambda overrides: Server(config, env | overrides),
+            lambda server: args.warmup and run_wrk(server, slug, token, args.warmup, args),
+            lambda server: measure(server, slug, token, no_warmup, args.duration),
+        ),
+        "dashboard": dashboard_latency(),
+    }
+    log(
+        f"analytics: counting on/off {analytics['counting']['ratio']:.3f}; dashboard p50 "
+        f"{analytics['dashboard']['p50_ms']:.1f} ms"
+    )
     floor_rps = sum(floors) / len(floors)
     for row in rows:
         row["ratio"] = row["rps"] / floor_rps
@@ -297,6 +334,8 @@ def main() -> None:
         "worker_comparison": comparison,
         "post_events": rows[-1]["events_written"],
         "read_cache_seconds": int(env.get("READ_CACHE_SECONDS", "60")),
+        "load_average": os.getloadavg(),  # the machine may be shared: how busy it was
+        "analytics": analytics,
     }
     table = markdown(run)
     RESULTS.mkdir(exist_ok=True)
@@ -306,6 +345,7 @@ def main() -> None:
     print("\n" + table)
     log(f"saved bench/results/{run['timestamp']}-{name}.json and latest-{name}.md")
     failures = sum(row["non2xx"] + row["socket_errors"] for row in rows)
+    failures += analytics["counting"]["non2xx"]
     if failures:
         log(f"error: {failures} non-2xx responses or socket errors")
         sys.exit(1)

@@ -69,6 +69,8 @@ def prepare(name: str, articles: int, reseed: bool) -> tuple[dict, float | None]
         env = server_env(url)
         manage(env, "migrate", "--no-input", "-v", "0")
         seconds = manage(env, "seed_bench", *seed_options(articles))
+    else:  # a database seeded before the search index existed
+        manage(env, "search_reindex", "--if-empty")
     return env, seconds
 
 
@@ -83,6 +85,11 @@ def measure(label: str, requests: int) -> dict:
 
     bench0 = User.objects.get(email="bench0@example.com")
     top_tag = Tag.objects.annotate(n=Count("article_tags")).order_by("-n").first().name
+    # Search: the top tag's name is a word most articles hold (in their bodies); the least
+    # used tag's name is in few articles, and only in their tags.
+    rare_tag = (
+        Tag.objects.annotate(n=Count("article_tags")).filter(n__gt=0).order_by("n", "name")[0].name
+    )
     newest = probe("GET", "/api/articles?limit=1")
     author = json.loads(newest.body)["articles"][0]["author"]["username"]
     token = issue_token(bench0)
@@ -92,6 +99,10 @@ def measure(label: str, requests: int) -> dict:
         "list-by-author": (f"/api/articles?limit=20&author={author}", ""),
         "favorited-by": (f"/api/articles?limit=20&favorited={bench0.username}", ""),
         "feed": ("/api/articles/feed?limit=20", token),
+        "search": (f"/api/articles?limit=20&q={top_tag}", ""),
+        "search-rare": (f"/api/articles?limit=20&q={rare_tag}", ""),
+        "search-two-words": (f"/api/articles?limit=20&q={top_tag}+{rare_tag}", ""),
+        "search-and-tag": (f"/api/articles?limit=20&q={top_tag}&tag={rare_tag}", ""),
     }
     results = {}
     EXPLAIN.mkdir(exist_ok=True)

@@ -1,20 +1,21 @@
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from comments.models import Comment
-from comments.services import comment_delete
+from comments.services import comment_delete, comments_delete
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "article", "author", "short_body", "created_at"]
+    list_display = ["id", "article", "author", "short_body", "hidden", "created_at"]
     list_select_related = ["article", "author"]
+    # Hidden by moderation: decided in the review queue (events.moderation.admin), shown here.
+    list_filter = ["hidden"]
     search_fields = ["body", "author__username", "article__slug"]
     # Moderation reads and deletes; the body is the author's (an edit here would publish
     # nothing and refresh no cache).
-    readonly_fields = ["article", "author", "body", "created_at", "updated_at"]
+    readonly_fields = ["article", "author", "body", "hidden", "created_at", "updated_at"]
 
     @admin.display(description="body")
     def short_body(self, comment: Comment) -> str:
@@ -29,7 +30,5 @@ class CommentAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Comment) -> None:
         comment_delete(comment=obj, user=obj.author)
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        for comment in queryset.select_related("author"):
-            comment_delete(comment=comment, user=comment.author)
+        comments_delete(comments=queryset.select_related("author").order_by("pk"))

@@ -13,6 +13,9 @@ class Comment(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Hidden by moderation: no API read shows it to anyone but staff. Changed only by
+    # comments.services.comment_set_hidden.
+    hidden = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

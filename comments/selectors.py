@@ -1,9 +1,12 @@
-"""Reads of comments."""
+"""Reads of comments. Comments hidden by moderation, and every comment of a hidden article,
+are filtered here (so the read cache never holds one); staff read them straight from the
+database."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from articles.models import Article
+from articles.selectors import sees_hidden
 from comments.models import Comment
 from conduit.errors import NotFound
 from conduit.readcache import read_through
@@ -28,8 +31,11 @@ _COLUMNS = ("id", "created_at", "updated_at", "body", *(f"author__{c}" for c in 
 
 def comment_rows(*, slug: str, viewer: User | None) -> list[CommentRow]:
     """The comments of the article at `slug`, newest first, with the author's `following`
-    for the viewer; 404 when there is no such article."""
-    rows = read_through(("comments", slug), lambda: _comment_rows(slug))
+    for the viewer; 404 when there is no such article. Hidden ones only for staff."""
+    if sees_hidden(viewer):
+        rows = _comment_rows(slug, include_hidden=True)
+    else:
+        rows = read_through(("comments", slug), lambda: _comment_rows(slug))
     if rows is None:
         raise NotFound("article")
     following = followed_among(viewer, {row.author.id for row in rows})
@@ -43,15 +49,18 @@ def comment_rows(*, slug: str, viewer: User | None) -> list[CommentRow]:
     ]
 
 
-def _comment_rows(slug: str) -> list[CommentRow] | None:
+def _comment_rows(slug: str, *, include_hidden: bool = False) -> list[CommentRow] | None:
     # One query; a second only to tell "no comments" from "no such article".
+    comments = Comment.objects.filter(article__slug=slug)
+    articles = Article.objects.filter(slug=slug)
+    if not include_hidden:
+        comments = comments.filter(hidden=False, article__hidden=False)
+        articles = articles.filter(hidden=False)
     rows = [
         CommentRow(*values[:4], ProfileRow(*values[4:]))
-        for values in Comment.objects.filter(article__slug=slug)
-        .order_by("-created_at", "-id")
-        .values_list(*_COLUMNS)
+        for values in comments.order_by("-created_at", "-id").values_list(*_COLUMNS)
     ]
-    if not rows and not Article.objects.filter(slug=slug).exists():
+    if not rows and not articles.exists():
         return None
     return rows
 
@@ -68,9 +77,14 @@ def comment_row(comment: Comment) -> CommentRow:
 
 
 def comment_get(*, article: Article, comment_id: int) -> Comment:
-    """One of the article's comments, to write to; 404 when the id is unknown or belongs to
-    another article."""
-    comment = Comment.objects.filter(article=article, pk=comment_id).first()
+    """One of the article's comments, to write to; 404 when the id is unknown, belongs to
+    another article or is hidden (moderation acts on hidden comments from the admin)."""
+    comment = Comment.objects.filter(article=article, pk=comment_id, hidden=False).first()
     if comment is None:
         raise NotFound("comment")
     return comment
+
+
+def comments_written_count(*, user_id: int) -> int:
+    """How many comments the user has written (hidden ones are not counted)."""
+    return Comment.objects.filter(author_id=user_id, hidden=False).count()

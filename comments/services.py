@@ -1,5 +1,7 @@
 """Writes to comments. The only place that publishes comment events."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
+from events.core.operations import bulk_operation
 from users.models import User
 
 
@@ -16,7 +19,9 @@ from users.models import User
 def comment_create(*, article: Article, author: User, body: str) -> Comment:
     if not body.strip():
         raise Invalid("body", "can't be blank")
-    article_lock(article=article)  # a comment never lands on an article being deleted
+    # A comment never lands on an article being deleted, nor on one hidden meanwhile.
+    if article_lock(article=article).hidden:
+        raise NotFound("article")
     now = timezone.now()
     comment = Comment.objects.create(
         article=article, author=author, body=body, created_at=now, updated_at=now
@@ -41,6 +46,37 @@ def comment_delete(*, comment: Comment, user: User) -> None:
             comment_id=comment.pk, article_id=locked.article_id, author_id=locked.author_id
         )
     )
+
+
+@transaction.atomic
+def comments_delete(*, comments: Iterable[Comment]) -> int:
+    """Delete several comments on their authors' behalf (the admin's "delete selected"),
+    each through comment_delete, as one bulk operation; one deleted meanwhile is skipped.
+    Returns how many were deleted."""
+    with bulk_operation("comments.delete") as operation:
+        for comment in comments:
+            try:
+                comment_delete(comment=comment, user=comment.author)
+            except NotFound:
+                operation.skip()
+            else:
+                operation.done()
+    return operation.succeeded
+
+
+@transaction.atomic
+def comment_set_hidden(*, comment: Comment, hidden: bool) -> bool:
+    """Hide the comment from every read but staff's (moderation), or show it again; True
+    when that changed something (NotFound once it is deleted). The caller (moderation)
+    announces the change."""
+    locked = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+    if locked is None:
+        raise NotFound("comment")
+    if locked.hidden == hidden:
+        return False
+    locked.hidden = comment.hidden = hidden
+    locked.save(update_fields=["hidden"])
+    return True
 
 
 @transaction.atomic

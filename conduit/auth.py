@@ -1,6 +1,8 @@
 """JWT tokens: `Authorization: Token <jwt>` (RealWorld) or `Bearer <jwt>`."""
 
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,12 +27,26 @@ def issue_token(user: Any) -> str:
         "sub": str(user.pk),
         "iat": now,
         "exp": now + timedelta(seconds=settings.JWT_EXPIRY_SECONDS),
+        # The account's token version: a password change moves it on, ending older tokens.
+        "ver": user.token_version,
+        # This token's own id: the one a password change is made through may outlive it.
+        "jti": uuid.uuid4().hex,
     }
     return jwt.encode(claims, settings.JWT_SECRET, algorithm=settings.JWT_ALGORITHM)
 
 
-def user_id_from_token(token: str) -> int:
-    """The user id a valid token names; raises AuthenticationFailed for anything else."""
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid token says: whose it is, the token version it was issued at (0 for a
+    token issued before versions existed), and its own id ("" for one issued before ids)."""
+
+    user_id: int
+    version: int
+    token_id: str
+
+
+def token_claims(token: str) -> TokenClaims:
+    """The claims of a valid token; raises AuthenticationFailed for anything else."""
     try:
         claims = jwt.decode(
             token,
@@ -38,9 +54,20 @@ def user_id_from_token(token: str) -> int:
             algorithms=[settings.JWT_ALGORITHM],
             options={"require": ["sub", "exp"]},
         )
-        return int(claims["sub"])
+        version, token_id = claims.get("ver", 0), claims.get("jti", "")
+        if type(version) is not int or not isinstance(token_id, str):
+            raise ValueError("ver or jti of the wrong type")
+        return TokenClaims(user_id=int(claims["sub"]), version=version, token_id=token_id)
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise AuthenticationFailed("is invalid") from exc
+
+
+def token_is_current(user: Any, claims: TokenClaims) -> bool:
+    """Whether the account still honours the token: issued at its current token version, or
+    the very token its password was last changed through (users.services.user_update)."""
+    if claims.version == user.token_version:
+        return True
+    return bool(claims.token_id) and claims.token_id == user.password_token_id
 
 
 def _requires_authentication(request: Request) -> bool:
@@ -53,12 +80,13 @@ def _requires_authentication(request: Request) -> bool:
 
 
 class JWTAuthentication(BaseAuthentication):
-    """A token that is not valid (malformed, expired, tampered, or naming an account that is
-    deactivated or gone) answers 401 `token` `is invalid` where the view requires
-    authentication. Where authentication is optional it counts as no token, so that a browser
-    still holding a stale token sees the public pages instead of an error."""
+    """A token that is not valid (malformed, expired, tampered, issued before its account's
+    password last changed, or naming an account that is deactivated or gone) answers 401
+    `token` `is invalid` where the view requires authentication. Where authentication is
+    optional it counts as no token, so that a browser still holding a stale token sees the
+    public pages instead of an error."""
 
-    def authenticate(self, request: Request) -> tuple[Any, str] | None:
+    def authenticate(self, request: Request) -> tuple[Any, TokenClaims] | None:
         try:
             return self._authenticate(request)
         except AuthenticationFailed:
@@ -71,22 +99,25 @@ class JWTAuthentication(BaseAuthentication):
             )
             return None
 
-    def _authenticate(self, request: Request) -> tuple[Any, str] | None:
+    def _authenticate(self, request: Request) -> tuple[Any, TokenClaims] | None:
         parts = get_authorization_header(request).split()
         if not parts:
             return None
         if parts[0].lower() not in _SCHEMES or len(parts) != 2:
             raise AuthenticationFailed("is invalid")
         token = parts[1].decode("latin-1")
-        user_id = user_id_from_token(token)
+        claims = token_claims(token)
+        # Remembered until the next business change: a password change (which moves the
+        # version on) and a deactivation both publish one, so neither waits for the cache.
         user = read_through(
-            ("token-user", user_id),
-            lambda: get_user_model().objects.filter(pk=user_id, is_active=True).first(),
+            ("token-user", claims.user_id),
+            lambda: get_user_model().objects.filter(pk=claims.user_id, is_active=True).first(),
         )
-        if user is None:
+        if user is None or not token_is_current(user, claims):
             raise AuthenticationFailed("is invalid")
         bind_actor(user.pk)
-        return user, token
+        # request.auth: the view that changes a password names the token it came through.
+        return user, claims
 
     def authenticate_header(self, request: Request) -> str:
         # A non-empty challenge makes DRF answer 401 (not 403) to missing credentials.

@@ -1,15 +1,19 @@
 """Domain exceptions, and the one handler that renders every error as `{"errors": ...}`."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from conduit.constraints import constraint_violation
 
 
 class DomainError(Exception):
@@ -27,6 +31,11 @@ class DomainError(Exception):
     @property
     def errors(self) -> dict[str, list[str]]:
         return {self.key: [self.message]}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with the error (a 429's Retry-After)."""
+        return {}
 
 
 class Invalid(DomainError):
@@ -84,6 +93,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 TOO_LARGE = {"body": ["is too large"]}
+RATE_LIMITED = {"rate": ["limit exceeded, try again later"]}
+
+
+def retry_after(seconds: float) -> str:
+    """Whole seconds, rounded up: a client that waits that long is let in."""
+    return str(max(1, math.ceil(seconds)))
 
 
 def _error(status_code: int, errors: dict[str, list[str]]) -> Response:
@@ -93,7 +108,18 @@ def _error(status_code: int, errors: dict[str, list[str]]) -> Response:
 def realworld_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
-        return _error(exc.status_code, exc.errors)
+        response = _error(exc.status_code, exc.errors)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+    if isinstance(exc, drf.Throttled):
+        # A throttle scope's rate is spent (security/throttling.py).
+        response = _error(429, RATE_LIMITED)
+        if exc.wait is not None:
+            response["Retry-After"] = retry_after(exc.wait)
+        return response
+    if isinstance(exc, IntegrityError):
+        return _constraint_violated(exc)
     if isinstance(exc, RequestDataTooBig):
         # conduit.middleware refuses a declared oversized body first; this is the backstop.
         return _error(413, TOO_LARGE)
@@ -112,11 +138,24 @@ def realworld_exception_handler(exc: Exception, context: dict) -> Response | Non
     if isinstance(exc, drf.ValidationError):
         return _error(422, _flatten(exc.detail))
     if isinstance(exc, drf.APIException):
-        response = _error(exc.status_code, _flatten(exc.detail))
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait))
-        return response
+        return _error(exc.status_code, _flatten(exc.detail))
     return None
+
+
+def _constraint_violated(exc: IntegrityError) -> Response:
+    """A constraint refused a write no service absorbed (a race): a conflict (409) when it
+    was a uniqueness constraint, 422 otherwise, keyed by the field when there is exactly
+    one. The violation (names only) rides on the response for events/middleware.py, which
+    publishes DatabaseConstraintViolation."""
+    set_rollback()
+    violation = constraint_violation(exc)
+    key = violation.field or "body"
+    if violation.kind == "unique":
+        response = _error(409, {key: ["has already been taken"]})
+    else:
+        response = _error(422, {key: ["is invalid"]})
+    response.constraint_violation = violation
+    return response
 
 
 # Also the view of every unmatched /api/ path, for every method: CSRF protects cookie sessions,

@@ -18,6 +18,8 @@ ARTICLES = "Articles"
 FAVORITES = "Favorites"
 COMMENTS = "Comments"
 TAGS = "Tags"
+# Not in the RealWorld spec: this API's extensions.
+MODERATION = "Moderation (extension)"
 
 
 class EndpointEnumerator(generators.EndpointEnumerator):

@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "tags",
     "articles",
     "comments",
+    "events.moderation",
+    "events.security",
+    "events.analytics",
+    "events.maintenance",
     "conduit",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -37,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The search index's tsvector columns and GIN indexes (articles/search.py); harmless on
+    # SQLite, where the index is an FTS5 table.
+    "django.contrib.postgres",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -46,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
+    # Views, searches and traffic, seen after each answer (events/analytics/middleware.py).
+    "events.analytics.middleware.RequestObserverMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "conduit.middleware.ApiRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -148,6 +157,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The login, registration and writes rate limits (events/security/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["events.security.throttling.ScopedRateLimit"],
 }
 
 # The OpenAPI schema (/api/schema) and Swagger UI (/api/docs); conduit/schema.py.
@@ -168,6 +179,10 @@ SPECTACULAR_SETTINGS = {
     "DEFAULT_GENERATOR_CLASS": "conduit.schema.SchemaGenerator",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "events.security.schema.document_rate_limits",  # the 429 of every throttled operation
+    ],
 }
 
 # The API carries its credentials in the Authorization header, never in cookies.
@@ -191,12 +206,102 @@ EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=5)
 EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
 EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
 EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=300.0)
+# On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
+# (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
+EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)
 # Run background deliveries in-process right after commit (tests, demos); the worker is
 # still the production path.
 EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
 
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Analytics (events/analytics/): views, searches and traffic are tallied in each process and written
+# every ANALYTICS_FLUSH_SECONDS (0: never by itself); a statement slower than
+# ANALYTICS_SLOW_QUERY_MS is reported (0: off); more requests in a minute than
+# ANALYTICS_HIGH_TRAFFIC_PER_MINUTE, over every process, are reported (0: off).
+ANALYTICS_ENABLED = env.bool("ANALYTICS_ENABLED", default=True)
+ANALYTICS_FLUSH_SECONDS = env.float("ANALYTICS_FLUSH_SECONDS", default=5.0)
+ANALYTICS_SLOW_QUERY_MS = env.float("ANALYTICS_SLOW_QUERY_MS", default=200.0)
+ANALYTICS_HIGH_TRAFFIC_PER_MINUTE = env.int("ANALYTICS_HIGH_TRAFFIC_PER_MINUTE", default=10_000)
+
+# Email (the welcome email, users/emails.py; milestone notices to ADMINS, articles/milestones.py),
+# sent from the worker. EMAIL_URL as django-environ reads it: consolemail:// (the default:
+# printed by the worker, as under `make run`), smtp://user:password@host:587, smtp+tls://...,
+# filemail:////abs/dir (four slashes for an absolute directory), memorymail://. Tests use
+# Django's locmem backend.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "smtp": {
+        "host": _email["EMAIL_HOST"],
+        "port": _email["EMAIL_PORT"],
+        "username": _email["EMAIL_HOST_USER"],
+        "password": _email["EMAIL_HOST_PASSWORD"],
+        "use_tls": _email.get("EMAIL_USE_TLS"),
+        "use_ssl": _email.get("EMAIL_USE_SSL"),
+        # A mail server that does not answer fails the delivery (the worker retries it)
+        # instead of holding the worker.
+        "timeout": _email.get("OPTIONS", {}).get("TIMEOUT", 10),
+    },
+    "filebased": {"file_path": _email["EMAIL_FILE_PATH"]},
+}.get(_email["EMAIL_BACKEND"].split(".")[-2], {})
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {name: value for name, value in _email_options.items() if value is not None},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Conduit <conduit@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[Conduit] "
+# The staff told about milestones: comma-separated addresses.
+ADMINS = env.list("ADMINS", default=[])
+# Staff hear of every this-many-th article (100th, 200th, ...); 0 turns the notices off.
+ARTICLES_MILESTONE_EVERY = env.int("ARTICLES_MILESTONE_EVERY", default=100)
+
+# Security (security/; README, "Security"). The lockout: this many failed logins for one
+# account within the window lock it for SECURITY_LOCKOUT_SECONDS.
+SECURITY_LOCKOUT_FAILURES = env.int("SECURITY_LOCKOUT_FAILURES", default=5)
+SECURITY_LOCKOUT_WINDOW_SECONDS = env.int("SECURITY_LOCKOUT_WINDOW_SECONDS", default=900)
+SECURITY_LOCKOUT_SECONDS = env.int("SECURITY_LOCKOUT_SECONDS", default=900)
+# Credential stuffing: one address failing against this many distinct emails in the window.
+SECURITY_STUFFING_ACCOUNTS = env.int("SECURITY_STUFFING_ACCOUNTS", default=10)
+SECURITY_STUFFING_WINDOW_SECONDS = env.int("SECURITY_STUFFING_WINDOW_SECONDS", default=600)
+# A success from a never-seen address this soon after a lock ended is reported.
+SECURITY_NEW_IP_AFTER_LOCK_SECONDS = env.int("SECURITY_NEW_IP_AFTER_LOCK_SECONDS", default=3600)
+# A password change ends every older token but the one it came through (as the session that
+# changes a password stays signed in on most sites); off: that one ends too.
+PASSWORD_CHANGE_KEEPS_TOKEN = env.bool("PASSWORD_CHANGE_KEEPS_TOKEN", default=True)
+# Proxies in front of the app that append to X-Forwarded-For (conduit/clients.py); with
+# none, the header is ignored, so no client can pick the address it is counted under.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# DRF throttling per scope, counted in the shared cache; RATE_LIMITS=off turns it off (load
+# tests, `make bench`), the lockout stays.
+RATE_LIMITS = env.bool("RATE_LIMITS", default=True)
+RATE_LIMIT_RATES = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="120/minute"),
+    "registration": env.str("RATE_LIMIT_REGISTRATION", default="120/minute"),
+    "writes": env.str("RATE_LIMIT_WRITES", default="120/minute"),
+}
+
+# Moderation (events/moderation/): the spam scorer's rules and thresholds
+# (events/moderation/spam.py), and
+# how many distinct readers' flags hide an item pending review.
+MODERATION_SPAM_FLAG_SCORE = env.int("MODERATION_SPAM_FLAG_SCORE", default=50)
+MODERATION_SPAM_HIDE_SCORE = env.int("MODERATION_SPAM_HIDE_SCORE", default=80)
+MODERATION_FLAGS_TO_HIDE = env.int("MODERATION_FLAGS_TO_HIDE", default=3)
+MODERATION_SPAM_FREE_LINKS = env.int("MODERATION_SPAM_FREE_LINKS", default=2)
+MODERATION_SPAM_LINK_POINTS = env.int("MODERATION_SPAM_LINK_POINTS", default=15)
+MODERATION_BLOCKLIST = env.list(
+    "MODERATION_BLOCKLIST",
+    default=["viagra", "casino", "payday loan", "crypto giveaway", "work from home"],
+)
+MODERATION_SPAM_BLOCKLIST_POINTS = env.int("MODERATION_SPAM_BLOCKLIST_POINTS", default=40)
+MODERATION_SPAM_REPEAT_MINUTES = env.int("MODERATION_SPAM_REPEAT_MINUTES", default=10)
+MODERATION_SPAM_REPEAT_POINTS = env.int("MODERATION_SPAM_REPEAT_POINTS", default=30)
+MODERATION_SPAM_SHOUTING_MIN_LETTERS = env.int("MODERATION_SPAM_SHOUTING_MIN_LETTERS", default=20)
+MODERATION_SPAM_SHOUTING_PERCENT = env.int("MODERATION_SPAM_SHOUTING_PERCENT", default=70)
+MODERATION_SPAM_SHOUTING_POINTS = env.int("MODERATION_SPAM_SHOUTING_POINTS", default=25)
 
 # The benchmark's app (bench/): GET /api/_bench/floor, its constant page, and `seed_bench`.
 # Installed for development and tests (DEBUG) and wherever the floor is on (bench/run.sh); a

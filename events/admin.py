@@ -1,8 +1,18 @@
+"""The audit trail and the event deliveries, for operators: read, filter, search, follow a
+record to the rest of its request and to its cause; retry failed deliveries."""
+
+import json
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.tasks import TaskResultStatus
+from django.urls import reverse
+from django.utils.html import format_html
 
+from events.core import bus as event_bus
+from events.core.event import event_types
 from events.models import Delivery, EventRecord
 from events.ops.redelivery import deliveries_retry
 from events.outbox import DELIVER_TASK_PATH
@@ -19,29 +29,177 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class EventTypeFilter(admin.SimpleListFilter):
+    """By type, listed from the registry rather than by a DISTINCT over the whole trail."""
+
+    title = "event type"
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(name, name) for name in sorted(event_types())]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    """By category ("domain", "security", "moderation", ...): the category is the event
+    class's, so it filters on the types that have it."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        categories = sorted({cls.category for cls in event_types().values()})
+        return [(category, category) for category in categories]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        names = [name for name, cls in event_types().items() if cls.category == self.value()]
+        return queryset.filter(type__in=names)
+
+
 @admin.register(EventRecord)
 class EventRecordAdmin(ReadOnlyAdmin):
-    """The audit trail: searchable by event, aggregate, request and cause; never editable."""
+    """The audit trail: filtered by type, category and date; searched by aggregate id, actor
+    (id or username), request id, event id or cause; each record links to the other records
+    of its request, to its cause and to what it caused. Never editable."""
 
     list_display = [
         "occurred_at",
         "type",
-        "aggregate_type",
-        "aggregate_id",
+        "category",
+        "aggregate",
         "actor_id",
-        "request_id",
+        "same_request",
+        "cause",
     ]
-    list_filter = ["type", "aggregate_type"]
-    search_fields = ["=event_id", "=aggregate_id", "=request_id", "=causation_id"]
+    list_filter = [
+        CategoryFilter,
+        EventTypeFilter,
+        ("occurred_at", admin.DateFieldListFilter),
+        "aggregate_type",
+    ]
+    # Exact lookups, so each search uses its index (a term that is no UUID or integer skips
+    # those fields); a username is searched as the actor in get_search_results.
+    search_fields = [
+        "event_id__exact",
+        "aggregate_id__exact",
+        "request_id__exact",
+        "causation_id__exact",
+        "actor_id__exact",
+    ]
     date_hierarchy = "occurred_at"
     ordering = ["-occurred_at"]
     show_full_result_count = False
+    fields = [
+        "event_id",
+        "type",
+        "category",
+        "version",
+        "occurred_at",
+        "aggregate_type",
+        "aggregate_id",
+        "actor_id",
+        "same_request",
+        "cause",
+        "effects",
+        "payload_shown",
+    ]
+    readonly_fields = fields
+    # The links below filter the list by these, which list_filter does not name.
+    LINK_LOOKUPS = ("request_id", "causation_id", "aggregate_id", "event_id")
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup in self.LINK_LOOKUPS or super().lookup_allowed(lookup, value, request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            actors = get_user_model().objects.filter(username=term).values("pk")
+            results = results | queryset.filter(Q(actor_id__in=actors))
+        return results, duplicates
+
+    @admin.display(description="category")
+    def category(self, record: EventRecord) -> str:
+        cls = event_types().get(record.type)
+        return cls.category if cls else "?"
+
+    @admin.display(description="aggregate")
+    def aggregate(self, record: EventRecord) -> str:
+        if not record.aggregate_type:
+            return "-"
+        return format_html(
+            '<a href="{}?aggregate_type={}&amp;aggregate_id={}">{} {}</a>',
+            reverse("admin:events_eventrecord_changelist"),
+            record.aggregate_type,
+            record.aggregate_id,
+            record.aggregate_type,
+            record.aggregate_id,
+        )
+
+    @admin.display(description="request")
+    def same_request(self, record: EventRecord) -> str:
+        if not record.request_id:
+            return "-"
+        return format_html(
+            '<a href="{}?request_id={}" title="every record of this request">{}</a>',
+            reverse("admin:events_eventrecord_changelist"),
+            record.request_id,
+            record.request_id,
+        )
+
+    @admin.display(description="cause")
+    def cause(self, record: EventRecord) -> str:
+        if not record.causation_id:
+            return "-"
+        return format_html(
+            '<a href="{}" title="the event whose handler published this one">{}</a>',
+            reverse("admin:events_eventrecord_change", args=[record.causation_id]),
+            record.causation_id,
+        )
+
+    @admin.display(description="caused")
+    def effects(self, record: EventRecord) -> str:
+        return format_html(
+            '<a href="{}?causation_id={}">the events its handlers published</a>',
+            reverse("admin:events_eventrecord_changelist"),
+            record.event_id,
+        )
+
+    @admin.display(description="payload")
+    def payload_shown(self, record: EventRecord) -> str:
+        text = json.dumps(record.payload, indent=2, sort_keys=True, ensure_ascii=False)
+        return format_html("<pre>{}</pre>", text)
+
+
+class HandlerFilter(admin.SimpleListFilter):
+    """By background handler: those subscribed now, from the bus (no query)."""
+
+    title = "handler"
+    parameter_name = "handler"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        bus = event_bus.shared_event_bus
+        handlers = {
+            path for cls in event_types().values() for path in bus.subscribers(cls)["background"]
+        }
+        return [(path, path) for path in sorted(handlers)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        # A delivery's arguments are [event_id, handler] (events.outbox.deliver_event).
+        return queryset.filter(args_kwargs__args__1=self.value()) if self.value() else queryset
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    """Read with `events.view_delivery`, retried with `events.change_delivery` (superusers
+    have both; a moderator neither)."""
+
     list_display = ["enqueued_at", "status", "handler", "event_id", "attempts", "run_after"]
-    list_filter = ["status"]
+    list_filter = ["status", HandlerFilter]
     readonly_fields = ["exception_class_path", "traceback"]
     ordering = ["-enqueued_at"]
     actions = ["retry"]
@@ -49,10 +207,10 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
         return super().get_queryset(request).filter(task_path=DELIVER_TASK_PATH)
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("events.change_delivery")
 
-    @admin.action(description="Retry the selected failed deliveries", permissions=["view"])
+    @admin.action(description="Retry the selected failed deliveries", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = deliveries_retry(queryset.filter(status=TaskResultStatus.FAILED))
         self.message_user(

@@ -1,17 +1,28 @@
+import logging
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from events.core.context import event_context
+from events.ops.reports import report_constraint_violation
+
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class RequestContextMiddleware:
-    """Accepts a sane `X-Request-ID` or makes one, stamps it on every event, echoes it back."""
+    """Accepts a sane `X-Request-ID` or makes one, stamps it on every event, echoes it back.
+
+    It also tells what the request's answer reports about the system: a response that
+    answered a database constraint violation carries it (`constraint_violation`, set by the
+    API's exception handler, conduit/errors.py, which may not name system events), and it is
+    published as DatabaseConstraintViolation, in the request's context, after the request's
+    own transactions are over."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -22,5 +33,18 @@ class RequestContextMiddleware:
         request.request_id = request_id
         with event_context(request_id=request_id, actor_id=None, causation_id=None):
             response = self.get_response(request)
+            violation = getattr(response, "constraint_violation", None)
+            if violation is not None:
+                _report_violation(violation)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _report_violation(violation: Any) -> None:
+    # The answer matters more than the report: a failure to record it is logged, not raised.
+    try:
+        report_constraint_violation(
+            kind=violation.kind, constraint=violation.constraint, table=violation.table
+        )
+    except Exception:
+        logger.exception("Could not record a database constraint violation")

@@ -1,7 +1,15 @@
 """The audit trail (EventRecord) and the receipts that make background handlers run once."""
 
+from collections.abc import Collection, Mapping
+from uuid import UUID
+
 from django.db import models
 from django_tasks_db.models import DBTaskResult
+
+from events.core.event import event_types
+
+# What a redacted payload field holds instead of the personal data it held.
+REDACTED = "[redacted]"
 
 
 class AppendOnlyError(Exception):
@@ -14,6 +22,33 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("The audit trail is append-only: records cannot be deleted.")
+
+    def redact(self, fields_by_event: Mapping[UUID, Collection[str]]) -> int:
+        """The one change the audit trail allows: the named fields of each record's payload
+        get REDACTED instead of their value (a null stays null), and so does its
+        aggregate_id when it copies one of them (a client's address). Nothing else about a
+        record can change. The right to be forgotten needs it; only
+        events.ops.redaction.personal_data_redact calls it, and it records the redaction as
+        an event. Returns how many records changed."""
+        changed = 0
+        ids = list(fields_by_event)
+        for start in range(0, len(ids), 500):
+            chunk = self.filter(pk__in=ids[start : start + 500]).only("type", "payload")
+            for record in chunk:
+                blank = fields_by_event[record.pk]
+                payload = {
+                    name: REDACTED if name in blank and value is not None else value
+                    for name, value in record.payload.items()
+                }
+                if payload == record.payload:
+                    continue
+                redacted: dict[str, object] = {"payload": payload}
+                cls = event_types().get(record.type)
+                if cls is not None and cls.aggregate_id_field in blank:
+                    redacted["aggregate_id"] = REDACTED
+                # Past this class's guard on purpose: models.QuerySet's own update.
+                changed += models.QuerySet.update(self.filter(pk=record.pk), **redacted)
+        return changed
 
     update.queryset_only = True
     delete.queryset_only = True

@@ -2,6 +2,7 @@
 delivers it.
 
 - the audit trail: one EventRecord per event (`record_event`), read back by `event_from_record`;
+  an event class that is no business change (`Event.audited` False: a page view) writes none;
 - the deliveries: one `django.tasks` task row (`deliver_event`, on the `django_tasks_db`
   backend) per (event, background handler), inserted in one statement;
 - the receipts: `deliver_event` runs a handler and writes its DeliveryReceipt in one
@@ -13,7 +14,8 @@ The worker (events/worker.py) claims the rows, retries, dead-letters and leases 
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from time import perf_counter
 from traceback import format_exception
 from uuid import UUID
@@ -103,14 +105,13 @@ DELIVER_TASK_PATH = deliver_event.module_path
 
 
 def _delivery_row(event_id: UUID, handler: str, **fields: object) -> DBTaskResult:
+    defaults = {"priority": deliver_event.priority, "run_after": get_date_max()}
     return DBTaskResult(
         args_kwargs={"args": [str(event_id), handler], "kwargs": {}},
-        priority=deliver_event.priority,
         task_path=DELIVER_TASK_PATH,
         queue_name=deliver_event.queue_name,
         backend_name=deliver_event.backend,
-        run_after=get_date_max(),
-        **fields,
+        **(defaults | fields),
     )
 
 
@@ -121,6 +122,27 @@ def enqueue_deliveries(event: Event, handlers: Iterable[str]) -> list[UUID]:
         return []
     DBTaskResult.objects.bulk_create(rows)
     return [row.id for row in rows]
+
+
+# Below every live delivery: a replay never holds up what is happening now.
+REPLAY_PRIORITY = -10
+
+
+def enqueue_replays(event_ids: Sequence[UUID], handler: str, *, first_at: datetime) -> int:
+    """Deliveries of stored events to one handler (`events_replay`), in one INSERT. The
+    worker claims them after every live delivery and in the order given: their run_after
+    times rise from `first_at` by a microsecond each."""
+    rows = [
+        _delivery_row(
+            event_id,
+            handler,
+            priority=REPLAY_PRIORITY,
+            run_after=first_at + timedelta(microseconds=position),
+        )
+        for position, event_id in enumerate(event_ids)
+    ]
+    DBTaskResult.objects.bulk_create(rows)
+    return len(rows)
 
 
 def record_failed_delivery(event: Event, handler: str, exc: BaseException) -> DBTaskResult:
@@ -171,6 +193,10 @@ def delivery_backlog() -> dict[str, int]:
 # The bus's view of it ------------------------------------------------------------------------
 
 
+class UnauditedEventError(RuntimeError):
+    pass
+
+
 class DatabaseOutbox:
     """The outbox the bus publishes into (events.core.bus.Outbox). `deliver_now` runs
     freshly committed deliveries in this process (the worker's run_deliveries, handed in by
@@ -180,6 +206,15 @@ class DatabaseOutbox:
         self._deliver_now = deliver_now
 
     def record(self, event: Event, handlers: tuple[str, ...]) -> list[UUID]:
+        if not event.audited:
+            # Not a business change (Event.audited): nothing to write, and so nothing a
+            # background handler could be rebuilt from (events.E004 catches the wiring).
+            if handlers:
+                raise UnauditedEventError(
+                    f"{event.type_name} stays out of the audit trail, so it cannot be "
+                    f"delivered to background handlers: {', '.join(handlers)}."
+                )
+            return []
         record_event(event)
         return enqueue_deliveries(event, handlers)
 

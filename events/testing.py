@@ -17,7 +17,10 @@ from uuid import UUID
 import pytest
 
 from events.core import bus as event_bus
+from events.core import operations
 from events.core.event import Event
+from events.models import EventRecord
+from events.outbox import event_from_record
 
 
 class MockEventBus:
@@ -71,6 +74,12 @@ class MockEventBus:
 _MISSING = object()
 _ANY_ID = UUID(int=0)
 _ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def recorded(*event_types: type[Event]) -> list[Event]:
+    """The events of these types in the audit trail, rebuilt, in the order they happened."""
+    records = EventRecord.objects.filter(type__in=[cls.type_name for cls in event_types])
+    return [event_from_record(record) for record in records.order_by("occurred_at", "event_id")]
 
 
 def without_identity(event: Event) -> Event:
@@ -127,3 +136,26 @@ def mock_event_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockEventBus]:
     mock = MockEventBus()
     monkeypatch.setattr(event_bus, "shared_event_bus", mock)
     yield mock
+
+
+class OperationClock:
+    """The clock bulk operations measure their duration with (events.core.operations), held
+    still unless a test moves it on: `operation_clock.advance(1.5)`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def operation_clock(monkeypatch: pytest.MonkeyPatch) -> OperationClock:
+    """Bulk operations last exactly as long as the test says (0 ms unless it advances the
+    clock), so a BulkOperationCompleted compares whole."""
+    clock = OperationClock()
+    monkeypatch.setattr(operations, "_clock", clock)
+    return clock

@@ -6,11 +6,17 @@ It claims the delivery rows the outbox (events/outbox.py) wrote and runs `delive
   `EVENTS_MAX_ATTEMPTS` times; then it stays FAILED (dead) for `events_retry`.
 - A delivery left RUNNING longer than `EVENTS_LEASE_SECONDS` (its worker was killed) is put
   back to READY. Receipts make the second run harmless if the first one had committed.
+- SIGTERM (or Ctrl-C) stops it gracefully: it claims nothing more, finishes the delivery in
+  hand and exits 0. If that delivery is still running after `EVENTS_SHUTDOWN_GRACE_SECONDS`,
+  or a second signal comes, the delivery is interrupted: its transaction rolls back, it goes
+  back to the queue without counting as an attempt, and the worker exits 1.
 """
 
 import logging
+import signal
 import time
 from datetime import timedelta
+from types import FrameType
 from uuid import UUID
 
 from django.conf import settings
@@ -28,6 +34,16 @@ from events.outbox import DELIVER_TASK_PATH, deliveries, describe_failure
 logger = logging.getLogger(__name__)
 
 LEASE_SWEEP_INTERVAL_SECONDS = 5.0
+# How often an idle worker looks up from its sleep to see whether it was asked to stop.
+IDLE_SLICE_SECONDS = 0.1
+
+
+class WorkerInterrupted(SystemExit):
+    """The delivery in hand was interrupted while the worker shut down (a second signal, or
+    EVENTS_SHUTDOWN_GRACE_SECONDS ran out): it went back to the queue; the process exits 1."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -53,9 +69,55 @@ class EventWorker(Worker):
     # A worker in its own process recycles stale connections as a request would; one running
     # inside another unit of work (tests, EVENTS_DELIVER_ON_COMMIT) must leave them alone.
     manages_connections = True
+    # Set once the loop has ended: a grace timer firing after that has nothing to interrupt.
+    _stopped = False
+    _handles_signals = False
+
+    def configure_signals(self) -> None:
+        """Only `db_worker`, in its own process, handles signals (and the grace timer)."""
+        super().configure_signals()
+        signal.signal(signal.SIGALRM, self._grace_expired)
+        self._handles_signals = True
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM, SIGINT or SIGQUIT: claim nothing more and let the delivery in hand finish
+        within EVENTS_SHUTDOWN_GRACE_SECONDS (the loop then ends, and the process exits 0);
+        the second signal interrupts it at once."""
+        name = signal.strsignal(signum)
+        if not self.running:
+            logger.warning("Received %s again: interrupting the delivery in hand.", name)
+            raise WorkerInterrupted()
+        self.running = False
+        grace = settings.EVENTS_SHUTDOWN_GRACE_SECONDS
+        logger.warning(
+            "Received %s: claiming nothing more; the delivery in hand has %ss to finish.",
+            name,
+            grace,
+        )
+        if grace > 0:
+            signal.setitimer(signal.ITIMER_REAL, grace)
+        elif self.running_task:
+            raise WorkerInterrupted()
+
+    def _grace_expired(self, signum: int, frame: FrameType | None) -> None:
+        if self._stopped:
+            return
+        logger.error(
+            "The delivery in hand did not finish within %ss of the shutdown: interrupting it.",
+            settings.EVENTS_SHUTDOWN_GRACE_SECONDS,
+        )
+        raise WorkerInterrupted()
 
     def run(self) -> None:
-        """Upstream's loop, with a lease sweep every few seconds."""
+        """Upstream's loop, with a lease sweep every few seconds and a graceful stop."""
+        try:
+            self._loop()
+        finally:
+            self._stopped = True
+            if self._handles_signals:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _loop(self) -> None:
         logger.info("Starting event worker worker_id=%s", self.worker_id)
         next_sweep = 0.0
         while self.running:
@@ -91,7 +153,13 @@ class EventWorker(Worker):
                 return
             self._recycle_connections()
             if self.running and task_result is None:
-                time.sleep(self.interval)
+                self._idle(self.interval)
+
+    def _idle(self, seconds: float) -> None:
+        """Sleep, in slices, so that a stop request ends the loop within one slice."""
+        deadline = time.monotonic() + seconds
+        while self.running and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, IDLE_SLICE_SECONDS))
 
     def _recycle_connections(self) -> None:
         if self.manages_connections:
@@ -104,6 +172,9 @@ class EventWorker(Worker):
         try:
             value = db_task_result.task.call(*db_task_result.args_kwargs["args"])
             db_task_result.set_successful(value)
+        except WorkerInterrupted:
+            self._hand_back(db_task_result)
+            raise
         except BaseException as exc:
             self._delivery_failed(db_task_result, exc)
             if isinstance(exc, KeyboardInterrupt):
@@ -111,6 +182,17 @@ class EventWorker(Worker):
         finally:
             self.running_task = False
             self._run_tasks += 1
+
+    def _hand_back(self, db_task_result: DBTaskResult) -> None:
+        """An interrupted delivery goes back to the queue as it was before the claim: its
+        transaction rolled back, so the attempt does not count."""
+        DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY,
+            run_after=timezone.now(),
+            started_at=None,
+            worker_ids=db_task_result.worker_ids[:-1],
+        )
+        logger.warning("Delivery %s handed back to the queue.", db_task_result.pk)
 
     def _delivery_failed(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
         event_id, handler = db_task_result.args_kwargs["args"]

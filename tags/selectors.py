@@ -15,3 +15,8 @@ def tag_names_in_use() -> list[str]:
             .values_list("name", flat=True)
         ),
     )
+
+
+def tag_articles_count(*, name: str) -> int:
+    """How many articles carry the tag (its counter); 0 for a name no tag has."""
+    return Tag.objects.filter(name=name).values_list("articles_count", flat=True).first() or 0

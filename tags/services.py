@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from conduit.errors import Invalid
 from events import bus
+from events.core.operations import bulk_operation
 from tags.events import TagCreated, TagDeleted, TagRemoved, TagUsed
 from tags.models import Tag
 
@@ -75,10 +76,12 @@ def tags_mark_removed(*, names: Sequence[str], article_id: int) -> None:
 
 @transaction.atomic
 def tags_delete_unused() -> list[str]:
-    """Delete every tag no article uses; returns their names."""
-    unused = Tag.objects.filter(article_tags__isnull=True)
-    names = list(unused.values_list("name", flat=True))
-    unused.filter(name__in=names).delete()
-    for name in names:
-        bus.publish(TagDeleted(name=name))
+    """Delete every tag no article uses, as one bulk operation; returns their names."""
+    with bulk_operation("tags.delete_unused") as operation:
+        unused = Tag.objects.filter(article_tags__isnull=True)
+        names = list(unused.values_list("name", flat=True))
+        unused.filter(name__in=names).delete()
+        for name in names:
+            bus.publish(TagDeleted(name=name))
+        operation.done(len(names))
     return names

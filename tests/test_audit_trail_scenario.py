@@ -48,8 +48,12 @@ def test_the_audit_trail_tells_a_whole_scenario_in_order(
         ("req-create", "articles.ArticleCreated", ""),
         ("req-create", "tags.TagUsed", "blue"),
         ("req-create", "tags.TagUsed", "red"),
+        # Dana's firsts (analytics' milestones), caused by the change and stamped with it.
+        ("req-create", "events.UserEngagementMilestone", ""),
         ("req-favorite", "articles.ArticleFavorited", ""),
+        ("req-favorite", "events.UserEngagementMilestone", ""),
         ("req-comment", "comments.ArticleCommentAdded", ""),
+        ("req-comment", "events.UserEngagementMilestone", ""),
         ("req-uncomment", "comments.CommentDeleted", ""),
         ("req-delete", "tags.TagRemoved", "blue"),
         ("req-delete", "tags.TagRemoved", "red"),

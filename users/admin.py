@@ -13,19 +13,21 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from conduit.admin import DeletesThroughServiceMixin
 from users.models import Follow, User
 from users.services import (
+    follows_delete,
     user_access_update,
     user_delete,
     user_register,
     user_set_active,
     user_unfollow,
     user_update,
+    users_delete,
+    users_set_active,
 )
 from users.validators import is_valid_username, normalize_email, normalize_username
 
@@ -146,10 +148,8 @@ class UserAdmin(DeletesThroughServiceMixin, DjangoUserAdmin):
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.order_by("pk"):
-            user_delete(user=user)
+        users_delete(users=queryset.order_by("pk"))
 
     @admin.action(description="Deactivate the selected accounts")
     def deactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -159,13 +159,10 @@ class UserAdmin(DeletesThroughServiceMixin, DjangoUserAdmin):
     def reactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_active(request, queryset, active=True)
 
-    @transaction.atomic
     def _set_active(self, request: HttpRequest, queryset: QuerySet[User], *, active: bool):
-        changed = [user for user in queryset if user.is_active != active]
-        for user in changed:
-            user_set_active(user=user, active=active)
+        changed = users_set_active(users=queryset.order_by("pk"), active=active)
         verb = "reactivated" if active else "deactivated"
-        self.message_user(request, f"{len(changed)} accounts {verb}.", messages.SUCCESS)
+        self.message_user(request, f"{changed} accounts {verb}.", messages.SUCCESS)
 
 
 admin.site.unregister(Group)
@@ -207,5 +204,4 @@ class FollowAdmin(admin.ModelAdmin):
         user_unfollow(follower=obj.follower, followed=obj.followed)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Follow]) -> None:
-        for follow in queryset.select_related("follower", "followed"):
-            user_unfollow(follower=follow.follower, followed=follow.followed)
+        follows_delete(follows=queryset.select_related("follower", "followed").order_by("pk"))

@@ -28,6 +28,8 @@ class FollowEvent(UserEvent):
 class UserRegistered(UserEvent):
     """A new account was created (POST /api/users, the admin or a command)."""
 
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("username", "email")}
+
     user_id: int
     username: str
     email: str
@@ -38,6 +40,7 @@ class UserLoggedIn(UserEvent):
     """A user proved their email and password and was given a token."""
 
     changes_reads: ClassVar[bool] = False  # last_login is shown by no read
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("username",)}
 
     user_id: int
     username: str
@@ -93,6 +96,15 @@ class UserAccessChanged(UserEvent):
 
     user_id: int
     changed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserAnonymised(UserEvent):
+    """An account was anonymised, its articles and comments kept (`cleanup_user_data
+    --keep-content`): it is called "deleted-<id>" now, with no email, profile, password,
+    access or follows, and it has taken back its favorites (each with its own event)."""
+
+    user_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every token carries the version it was issued at; a new password moves it on
+    # (users.services.user_update), so tokens issued before the change are refused
+    # (conduit/auth.py). A counter, not a time: two changes within one second, or a token
+    # issued in the same second as the change, are told apart exactly.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+    # The id (`jti`) of the token the password was last changed through, which keeps working
+    # like the session that changes a password on most sites (PASSWORD_CHANGE_KEEPS_TOKEN);
+    # "" when the change came through no token (the admin) or the setting is off.
+    password_token_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -60,3 +69,16 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} follows {self.followed_id}"
+
+
+class WelcomeEmail(models.Model):
+    """The welcome email went to this account (users.emails.send_welcome_email); the primary
+    key makes it once per account, whatever redelivers or replays its UserRegistered."""
+
+    user = models.OneToOneField(
+        User, primary_key=True, on_delete=models.CASCADE, related_name="welcome_email"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"welcome email to {self.user_id}"

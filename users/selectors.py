@@ -72,3 +72,8 @@ def user_find(*, username: str) -> User:
     if user is None:
         raise NotFound("profile")
     return user
+
+
+def followers_count(*, user_id: int) -> int:
+    """How many users follow the user."""
+    return Follow.objects.filter(followed_id=user_id).count()

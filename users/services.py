@@ -2,16 +2,20 @@
 
 from collections.abc import Iterable
 from typing import Final
+from uuid import uuid4
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conduit.errors import Conflict, Invalid, InvalidCredentials, NotFound
+from conduit.errors import Conflict, DomainError, Invalid, InvalidCredentials, NotFound
 from events import bus
+from events.core.operations import bulk_operation
 from users.events import (
     UserAccessChanged,
+    UserAnonymised,
     UserDeactivated,
     UserDeleted,
     UserFollowed,
@@ -22,7 +26,12 @@ from users.events import (
     UserUnfollowed,
 )
 from users.models import Follow, User
-from users.signals import account_removing
+from users.signals import (
+    account_anonymising,
+    account_removing,
+    login_attempted,
+    login_checking,
+)
 from users.validators import (
     is_valid_email,
     is_valid_username,
@@ -61,20 +70,37 @@ def user_register(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def user_login(*, email: str, password: str) -> User:
-    """The active user with this email and password; InvalidCredentials (401) otherwise."""
-    user = User.objects.filter(email=normalize_email(email)).first()
+def user_login(*, email: str, password: str, client_ip: str = "", user_agent: str = "") -> User:
+    """The active user with this email and password; InvalidCredentials (401) otherwise, or
+    the refusal an app above answered `login_checking` with (a locked account's 429). Every
+    attempt is announced through `login_attempted` (users/signals.py)."""
+    email = normalize_email(email)
+    user = User.objects.filter(email=email).first()
+    attempt = {"email": email, "user": user, "client_ip": client_ip, "user_agent": user_agent}
+    refusal = _login_refusal(email=email, user=user)
+    if refusal is not None:
+        login_attempted.send(sender=User, outcome="refused", refusal=refusal, **attempt)
+        raise refusal
     if user is None:
         # Hash anyway, so that an unknown email takes as long to refuse as a wrong password.
         User().set_password(password)
-        raise InvalidCredentials()
-    if not user.check_password(password) or not user.is_active:
+    if user is None or not user.check_password(password) or not user.is_active:
+        login_attempted.send(sender=User, outcome="failed", refusal=None, **attempt)
         raise InvalidCredentials()
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
         bus.publish(UserLoggedIn(user_id=user.pk, username=user.username))
+        login_attempted.send(sender=User, outcome="succeeded", refusal=None, **attempt)
     return user
+
+
+def _login_refusal(*, email: str, user: User | None) -> DomainError | None:
+    """The first DomainError a `login_checking` receiver answered with, if any."""
+    for _receiver, answer in login_checking.send(sender=User, email=email, user=user):
+        if isinstance(answer, DomainError):
+            return answer
+    return None
 
 
 def user_update(
@@ -85,9 +111,12 @@ def user_update(
     password: str | Unset = UNSET,
     bio: str | Unset | None = UNSET,
     image: str | Unset | None = UNSET,
+    through_token: str = "",
 ) -> User:
     """Change any subset of the fields; "" clears bio and image. Publishes UserProfileUpdated
-    with the names of the fields that actually changed, and nothing when none did."""
+    with the names of the fields that actually changed, and nothing when none did. A new
+    password ends every token issued before it, except the one the change came through
+    (`through_token`, its id) while PASSWORD_CHANGE_KEEPS_TOKEN is on."""
     changes: dict[str, object] = {}
     if not isinstance(email, Unset):
         email = _clean_email(email)
@@ -112,15 +141,22 @@ def user_update(
     if not changes:
         return user
 
+    saved_fields = list(changes)
     for name, value in changes.items():
         if name == "password":
             user.set_password(password)
+            # Tokens issued before the new password are refused from now on (conduit/auth.py),
+            # but the one the change came through; in the same transaction as the password, so
+            # no request sees one without the other.
+            user.token_version += 1
+            user.password_token_id = through_token if settings.PASSWORD_CHANGE_KEEPS_TOKEN else ""
+            saved_fields += ["token_version", "password_token_id"]
         else:
             setattr(user, name, value)
     changed_fields = tuple(changes)
     try:
         with transaction.atomic():
-            user.save(update_fields=list(changed_fields))
+            user.save(update_fields=saved_fields)
             bus.publish(UserProfileUpdated(user_id=user.pk, changed_fields=changed_fields))
     except IntegrityError:
         user.refresh_from_db()
@@ -212,6 +248,94 @@ def user_delete(*, user: User) -> None:
     user_id = locked.pk
     locked.delete()
     bus.publish(UserDeleted(user_id=user_id))
+
+
+def anonymous_username(user_id: int) -> str:
+    return f"deleted-{user_id}"
+
+
+def anonymous_email(user_id: int) -> str:
+    # .invalid is reserved (RFC 2606): no mail can ever go there.
+    return f"deleted-{user_id}@anonymised.invalid"
+
+
+def user_is_anonymised(user: User) -> bool:
+    return user.email == anonymous_email(user.pk)
+
+
+@transaction.atomic
+def user_anonymise(*, user: User) -> bool:
+    """Forget who owns an account but keep what they wrote: their follows are undone here and
+    their favorites taken back by articles (through `account_anonymising`), each through its
+    service; the account keeps its articles and comments under the name "deleted-<id>", and
+    loses its email (a reserved address), bio, image, password, access, last login and
+    tokens. True when the account changed (UserAnonymised); a repeat changes nothing."""
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        raise NotFound("profile")
+    follows = Follow.objects.filter(Q(follower=locked) | Q(followed=locked)).select_related(
+        "follower", "followed"
+    )
+    for follow in follows.order_by("pk"):
+        user_unfollow(follower=follow.follower, followed=follow.followed)
+    account_anonymising.send(sender=User, user=locked)
+    if user_is_anonymised(locked):
+        return False
+    username = anonymous_username(locked.pk)
+    if User.objects.filter(username=username).exclude(pk=locked.pk).exists():
+        username = f"{username}-{uuid4().hex[:8]}"  # someone registered the name meanwhile
+    locked.username, locked.email = username, anonymous_email(locked.pk)
+    locked.bio = locked.image = locked.last_login = None
+    locked.is_active = locked.is_staff = locked.is_superuser = False
+    locked.set_unusable_password()
+    locked.token_version += 1
+    locked.save()
+    locked.groups.clear()
+    locked.user_permissions.clear()
+    bus.publish(UserAnonymised(user_id=locked.pk))
+    return True
+
+
+@transaction.atomic
+def users_delete(*, users: Iterable[User]) -> int:
+    """Remove several accounts (the admin's "delete selected"), each through user_delete, as
+    one bulk operation; one removed meanwhile is skipped. Returns how many were removed."""
+    with bulk_operation("users.delete") as operation:
+        for user in users:
+            try:
+                user_delete(user=user)
+            except NotFound:  # removed meanwhile
+                operation.skip()
+            else:
+                operation.done()
+    return operation.succeeded
+
+
+@transaction.atomic
+def users_set_active(*, users: Iterable[User], active: bool) -> int:
+    """Deactivate (or reactivate) several accounts through user_set_active, as one bulk
+    operation; those already so are skipped. Returns how many changed."""
+    with bulk_operation("users.reactivate" if active else "users.deactivate") as operation:
+        for user in users:
+            if user.is_active == active:
+                operation.skip()
+                continue
+            user_set_active(user=user, active=active)
+            operation.done()
+    return operation.succeeded
+
+
+@transaction.atomic
+def follows_delete(*, follows: Iterable[Follow]) -> int:
+    """Undo several follows through user_unfollow, as one bulk operation; returns how many
+    were still there to undo."""
+    with bulk_operation("follows.delete") as operation:
+        for follow in follows:
+            if user_unfollow(follower=follow.follower, followed=follow.followed):
+                operation.done()
+            else:
+                operation.skip()
+    return operation.succeeded
 
 
 def _blank_to_none(value: str | None) -> str | None:

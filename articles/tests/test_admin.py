@@ -11,6 +11,8 @@ from articles.tests.factories import ArticleFactory
 from comments.events import CommentDeleted
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
+from events.system.maintenance import BulkOperationCompleted
+from events.testing import assert_same_events
 from tags.events import TagDeleted
 from tags.models import Tag
 from tags.tests.factories import TagFactory
@@ -36,7 +38,7 @@ def test_the_article_changelist_renders(admin_client_for_staff):
 
 @pytest.mark.django_db
 def test_deleting_articles_in_the_admin_publishes_article_deleted(
-    admin_client_for_staff, mock_event_bus
+    admin_client_for_staff, mock_event_bus, operation_clock
 ):
     article = ArticleFactory()
     CommentFactory(article=article)
@@ -50,22 +52,56 @@ def test_deleting_articles_in_the_admin_publishes_article_deleted(
     assert not Article.objects.exists()
     mock_event_bus.assert_event_published(ArticleDeleted, article_id=article.pk)
     assert len(mock_event_bus.events_of(CommentDeleted)) == 1
+    assert_same_events(
+        mock_event_bus.events_of(BulkOperationCompleted),
+        [
+            BulkOperationCompleted(
+                kind="articles.delete",
+                count=1,
+                succeeded=1,
+                skipped=0,
+                details="",
+                events_published={"articles.ArticleDeleted": 1, "comments.CommentDeleted": 1},
+                duration_ms=0,
+            )
+        ],
+    )
 
 
 @pytest.mark.django_db
 def test_deleting_comments_in_the_admin_publishes_comment_deleted(
-    admin_client_for_staff, mock_event_bus
+    admin_client_for_staff, mock_event_bus, operation_clock
 ):
     comment = CommentFactory()
+    other = CommentFactory()
 
     response = admin_client_for_staff.post(
         "/admin/comments/comment/",
-        {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"},
+        {"action": "delete_selected", "_selected_action": [comment.pk, other.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
     assert not Comment.objects.exists()
-    mock_event_bus.assert_event_published(CommentDeleted, comment_id=comment.pk)
+    assert_same_events(
+        mock_event_bus.published,
+        [
+            CommentDeleted(
+                comment_id=comment.pk, article_id=comment.article_id, author_id=comment.author_id
+            ),
+            CommentDeleted(
+                comment_id=other.pk, article_id=other.article_id, author_id=other.author_id
+            ),
+            BulkOperationCompleted(
+                kind="comments.delete",
+                count=2,
+                succeeded=2,
+                skipped=0,
+                details="",
+                events_published={"comments.CommentDeleted": 2},
+                duration_ms=0,
+            ),
+        ],
+    )
 
 
 @pytest.mark.django_db
@@ -83,7 +119,9 @@ def test_the_article_delete_button_publishes_article_deleted(
 
 
 @pytest.mark.django_db
-def test_deleting_unused_tags_from_the_admin(admin_client_for_staff, mock_event_bus):
+def test_deleting_unused_tags_from_the_admin(
+    admin_client_for_staff, mock_event_bus, operation_clock
+):
     ArticleFactory(tag_list=["used"])
     unused = TagFactory(name="unused")
 
@@ -93,7 +131,20 @@ def test_deleting_unused_tags_from_the_admin(admin_client_for_staff, mock_event_
 
     assert response.status_code == 302
     assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
-    mock_event_bus.assert_published_exactly([TagDeleted(name="unused")])
+    mock_event_bus.assert_published_exactly(
+        [
+            TagDeleted(name="unused"),
+            BulkOperationCompleted(
+                kind="tags.delete_unused",
+                count=1,
+                succeeded=1,
+                skipped=0,
+                details="",
+                events_published={"tags.TagDeleted": 1},
+                duration_ms=0,
+            ),
+        ]
+    )
 
 
 @pytest.mark.django_db

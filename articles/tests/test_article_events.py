@@ -65,6 +65,7 @@ def test_article_created_is_recorded_in_the_audit_trail_after_commit(
     assert record.actor_id == alice.pk
     assert sorted(EventRecord.objects.values_list("type", flat=True)) == [
         "articles.ArticleCreated",
+        "events.UserEngagementMilestone",  # alice's first article (analytics)
         "tags.TagCreated",
         "tags.TagCreated",
         "tags.TagUsed",

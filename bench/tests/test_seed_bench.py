@@ -93,3 +93,30 @@ def test_seed_bench_refuses_a_non_empty_database_unless_forced():
     assert Article.objects.count() == 80
     assert Tag.objects.count() == 8  # the tag names are reused
     assert User.objects.filter(email="bench12@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_events_writes_a_history_and_the_analytics_kept_beside_it(mock_event_bus):
+    seed(events=400)
+
+    from events.analytics.models import (
+        ArticleViews,
+        HourlyCount,
+        Milestone,
+        SearchCount,
+        TrafficMinute,
+    )
+    from events.models import Delivery
+
+    by_type = Counter(EventRecord.objects.values_list("type", flat=True))
+    rolled_up = Counter()
+    for name, count in HourlyCount.objects.filter(kind=HourlyCount.PUBLISHED).values_list(
+        "name", "count"
+    ):
+        rolled_up[name] += count
+    assert sum(by_type.values()) == 400
+    assert rolled_up == by_type
+    assert Delivery.objects.count() == 100
+    assert ArticleViews.objects.exists() and SearchCount.objects.exists()
+    assert Milestone.objects.exists() and TrafficMinute.objects.count() == 24 * 60
+    mock_event_bus.assert_nothing_published()

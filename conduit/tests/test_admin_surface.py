@@ -12,17 +12,22 @@ from users.models import User
 
 # model -> what the admin offers a superuser, and the service each offer goes through.
 ROUTED: dict[str, dict[str, dict[str, str]]] = {
+    # Read-only: written by the flushers and receivers of analytics, never by hand.
+    "analytics.ArticleViews": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
+    "analytics.Dashboard": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
     "articles.Article": {
         "editable": {},
-        "actions": {"delete_selected": "articles.services.article_delete"},
+        "actions": {"delete_selected": "articles.services.articles_delete"},
         "add": {},
         "delete": {"delete": "articles.services.article_delete"},
     },
     "articles.Favorite": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
+    # Read-only: recorded by the worker's milestone handler (articles/milestones.py).
+    "articles.ArticleMilestone": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
     "auth.Group": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
     "comments.Comment": {
         "editable": {},
-        "actions": {"delete_selected": "comments.services.comment_delete"},
+        "actions": {"delete_selected": "comments.services.comments_delete"},
         "add": {},
         "delete": {"delete": "comments.services.comment_delete"},
     },
@@ -34,6 +39,24 @@ ROUTED: dict[str, dict[str, dict[str, str]]] = {
         "delete": {},
     },
     "events.EventRecord": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
+    "moderation.ModerationItem": {
+        "editable": {},
+        "actions": {
+            "approve": "events.moderation.services.content_approve",
+            "remove": "events.moderation.services.content_remove",
+        },
+        "add": {},
+        "delete": {},
+    },
+    "security.AccountLock": {
+        "editable": {},
+        "actions": {"unlock": "events.security.services.account_unlock"},
+        "add": {},
+        "delete": {},
+    },
+    "security.LoginAttempt": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
+    "security.RateLimitHit": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
+    "security.SuspiciousActivity": {"editable": {}, "actions": {}, "add": {}, "delete": {}},
     "tags.Tag": {
         "editable": {},
         "actions": {"delete_unused_tags": "tags.services.tags_delete_unused"},
@@ -42,7 +65,7 @@ ROUTED: dict[str, dict[str, dict[str, str]]] = {
     },
     "users.Follow": {
         "editable": {},
-        "actions": {"delete_selected": "users.services.user_unfollow"},
+        "actions": {"delete_selected": "users.services.follows_delete"},
         "add": {},
         "delete": {"delete": "users.services.user_unfollow"},
     },
@@ -61,9 +84,9 @@ ROUTED: dict[str, dict[str, dict[str, str]]] = {
             "user_permissions": "users.services.user_access_update",
         },
         "actions": {
-            "delete_selected": "users.services.user_delete",
-            "deactivate_accounts": "users.services.user_set_active",
-            "reactivate_accounts": "users.services.user_set_active",
+            "delete_selected": "users.services.users_delete",
+            "deactivate_accounts": "users.services.users_set_active",
+            "reactivate_accounts": "users.services.users_set_active",
         },
         "add": {"add": "users.services.user_register"},
         "delete": {"delete": "users.services.user_delete"},

@@ -27,6 +27,8 @@ KNOWN_PATHS = [
     "/api/articles/dragons/favorite",
     "/api/articles/dragons/comments",
     "/api/articles/dragons/comments/{comment}",
+    "/api/articles/dragons/flag",
+    "/api/articles/dragons/comments/{comment}/flag",
     "/api/tags",
 ]
 UNKNOWN_PATHS = [

@@ -25,6 +25,7 @@ from django.dispatch import Signal
 from events.core import metrics
 from events.core.context import Origin, current_origin, enter_dispatch, leave_dispatch
 from events.core.event import Event
+from events.core.operations import note_published
 
 logger = logging.getLogger(__name__)
 _record_sample = metrics.record_sample
@@ -169,11 +170,21 @@ class EventBus:
                 "in the database's; a bus made by hand takes one: EventBus(outbox=...)."
             )
         route = self.route_for(type(event))
-        # One transaction for record and deliveries, without a savepoint inside the caller's.
-        with transaction.atomic(savepoint=False):
+        if event.audited:
+            # One transaction for record and deliveries, without a savepoint inside the caller's.
+            with transaction.atomic(savepoint=False):
+                delivery_ids = outbox.record(event, route.background)
+        else:
+            # Nothing is written (a page view): no transaction, which would cost a read
+            # ~20 µs (events/outbox.py refuses such an event a background handler).
             delivery_ids = outbox.record(event, route.background)
         metrics.record_published(event.type_name)
-        if route.signals:
+        if route.signals and not event.audited:
+            # Nothing to commit, so nothing to wait for: its inline handlers run at once (and
+            # keep to memory: they may run inside the publisher's transaction). It saves a
+            # view ~7 µs of on_commit's bookkeeping on the read path.
+            self.dispatch(event, route.signals, current_origin())
+        elif route.signals:
             dispatch = partial(self.dispatch, event, route.signals, current_origin())
             transaction.on_commit(dispatch, robust=True)
         if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
@@ -233,12 +244,15 @@ shared_event_bus = EventBus()
 
 
 def publish(event: Event) -> None:
-    """Publish on the shared bus (looked up at call time, so tests can swap it)."""
+    """Publish on the shared bus (looked up at call time, so tests can swap it), counted
+    into the bulk operation running, if any (events/core/operations.py)."""
     shared_event_bus.publish(event)
+    note_published(event.type_name)
 
 
 async def publish_async(event: Event) -> None:
     await shared_event_bus.publish_async(event)
+    note_published(event.type_name)
 
 
 def subscribe(event_type: type[Event], handler: Handler, *, background: bool = False) -> None:

@@ -52,6 +52,18 @@ class Event:
     # (each app's receivers.py), and conduit/tests/test_read_invalidation.py holds the two
     # together, so a new event class cannot be forgotten.
     changes_reads: ClassVar[bool] = True
+    # Whether a published event is appended to the audit trail (events/outbox.py). A class
+    # that is no business change (a page view, a search) says False, and says in `kept_as`
+    # what is kept of it instead (a count, a daily total). It still goes through the bus to
+    # its inline subscribers and is counted in the metrics; it can have no background
+    # subscriber, since the worker rebuilds an event from its record (check events.E004).
+    audited: ClassVar[bool] = True
+    kept_as: ClassVar[str] = ""
+    # The payload fields that are personal data, keyed by the field holding the id of the
+    # account they belong to: {"user_id": ("username", "email")}. When that account is
+    # forgotten (`manage.py cleanup_user_data`), events.ops.redaction blanks them in the
+    # stored payloads and keeps the ids; events.E005 checks the names.
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init_subclass__(cls) -> None:
         # No zero-argument super() here: it breaks in slotted dataclasses (Python < 3.14).
@@ -80,7 +92,9 @@ class Event:
     def aggregate_id(self) -> str:
         if not self.aggregate_id_field:
             return ""
-        return str(getattr(self, self.aggregate_id_field))
+        # An optional id (a login attempt for an email no account has) files under none.
+        value = getattr(self, self.aggregate_id_field)
+        return "" if value is None else str(value)
 
     def to_payload(self) -> dict[str, Any]:
         """The event's own fields as JSON-ready values (event_id and occurred_at are stored

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -51,8 +52,17 @@ def record_handler_run(handler: str, mode: str, ok: bool, seconds: float) -> Non
     record_sample((handler, mode, ok, seconds))
 
 
+# `labels()` looks its child up under a lock on every call (~1.5 µs); the children never change,
+# so each is looked up once (a page view publishes an event on the read path).
+_published: dict[str, Any] = {}
+_runs: dict[tuple[str, str, bool], tuple[Any, Any]] = {}
+
+
 def record_published(type_name: str) -> None:
-    EVENTS_PUBLISHED.labels(type_name).inc()
+    counter = _published.get(type_name)
+    if counter is None:
+        counter = _published[type_name] = EVENTS_PUBLISHED.labels(type_name)
+    counter.inc()
 
 
 def flush() -> None:
@@ -63,8 +73,14 @@ def flush() -> None:
                 handler, mode, ok, seconds = _samples.popleft()
             except IndexError:
                 break
-            HANDLER_RUNS.labels(handler, mode, "ok" if ok else "error").inc()
-            HANDLER_DURATION.labels(handler, mode).observe(seconds)
+            instruments = _runs.get((handler, mode, ok))
+            if instruments is None:
+                instruments = _runs[(handler, mode, ok)] = (
+                    HANDLER_RUNS.labels(handler, mode, "ok" if ok else "error"),
+                    HANDLER_DURATION.labels(handler, mode),
+                )
+            instruments[0].inc()
+            instruments[1].observe(seconds)
 
 
 def start_flusher() -> None:

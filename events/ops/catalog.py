@@ -35,6 +35,11 @@ def event_catalog() -> list[dict[str, Any]]:
                 "category": cls.category,
                 "version": cls.version,
                 "aggregate": cls.aggregate_type,
+                "audited": cls.audited,
+                "kept_as": cls.kept_as,
+                "personal_data": {
+                    subject: list(fields) for subject, fields in cls.personal_data.items()
+                },
                 "description": inspect.cleandoc(cls.__doc__ or ""),
                 "fields": [
                     {"name": field.name, "type": _type_name(hints[field.name])}
@@ -66,6 +71,15 @@ def render_markdown(catalog: list[dict[str, Any]]) -> str:
         lines.append(
             f"`{entry['class']}` · category `{entry['category']}` · version {entry['version']}"
         )
+        if not entry["audited"]:
+            lines += ["", f"Not audited (no business change); kept instead: {entry['kept_as']}."]
+        for subject, fields in entry["personal_data"].items():
+            named = ", ".join(f"`{name}`" for name in fields)
+            lines += [
+                "",
+                f"Personal data of the account `{subject}` names: {named} (see "
+                "`cleanup_user_data`).",
+            ]
         lines += ["", "| field | type |", "| --- | --- |"]
         lines += [f"| `{field['name']}` | `{field['type']}` |" for field in entry["fields"]]
         lines.append("")

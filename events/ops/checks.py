@@ -1,5 +1,6 @@
 """System checks of the event system, registered by events/bootstrap.py: events.E001 (event
-classes), events.E002 (background handlers), events.E003 (aggregate declarations)."""
+classes), events.E002 (background handlers), events.E003 (aggregate declarations), events.E004
+(events that stay out of the audit trail), events.E005 (personal data declarations)."""
 
 import dataclasses
 
@@ -75,4 +76,56 @@ def check_aggregates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return errors
 
 
-EVENT_CHECKS = (check_event_classes, check_background_handlers, check_aggregates)
+def check_unaudited_events(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = []
+    for type_name, cls in sorted(event_types().items()):
+        if cls.audited:
+            continue
+        if not cls.kept_as:
+            problem = "does not say what is kept of it instead (kept_as)"
+        elif event_bus.shared_event_bus.subscribers(cls)["background"]:
+            problem = "has background subscribers, which the worker could not rebuild it for"
+        else:
+            continue
+        errors.append(
+            checks.Error(
+                f"Event {type_name} stays out of the audit trail (audited = False) and {problem}.",
+                hint="Subscribe its handlers inline, and set kept_as to what they keep of it.",
+                obj=cls,
+                id="events.E004",
+            )
+        )
+    return errors
+
+
+def check_personal_data(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = []
+    for type_name, cls in sorted(event_types().items()):
+        if not cls.personal_data or not dataclasses.is_dataclass(cls):
+            continue
+        names = {f.name for f in dataclasses.fields(cls)}
+        declared = {
+            name for subject, fields in cls.personal_data.items() for name in (subject, *fields)
+        }
+        missing = sorted(declared - names)
+        if missing:
+            errors.append(
+                checks.Error(
+                    f"Event {type_name} declares personal data in fields it does not have: "
+                    f"{', '.join(missing)}.",
+                    hint="personal_data maps the field holding the account's id to the "
+                    "fields that are that account's personal data.",
+                    obj=cls,
+                    id="events.E005",
+                )
+            )
+    return errors
+
+
+EVENT_CHECKS = (
+    check_event_classes,
+    check_background_handlers,
+    check_aggregates,
+    check_unaudited_events,
+    check_personal_data,
+)

@@ -4,12 +4,21 @@ instruments of events/core/metrics.py and the delivery backlog, read from the da
 import os
 from collections.abc import Iterator
 
+from django.db.models import Count
+from django.db.models.fields.json import KT
+from django.tasks import TaskResultStatus
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from events.core import metrics
-from events.outbox import delivery_backlog
+from events.outbox import deliveries, delivery_backlog
+
+_STATES = {
+    TaskResultStatus.READY: "pending",
+    TaskResultStatus.RUNNING: "running",
+    TaskResultStatus.FAILED: "dead",
+}
 
 
 class DeliveryBacklogCollector(Collector):
@@ -24,6 +33,28 @@ class DeliveryBacklogCollector(Collector):
         for state in ("pending", "running", "dead"):
             gauge.add_metric([state], backlog[state])
         yield gauge
+        per_handler = GaugeMetricFamily(
+            "conduit_event_handler_deliveries",
+            "Background deliveries by handler and state (a pending one that has failed is "
+            "waiting for its retry; a dead one for an operator).",
+            labels=["handler", "state"],
+        )
+        for (handler, state), count in sorted(delivery_backlog_by_handler().items()):
+            per_handler.add_metric([handler, state], count)
+        yield per_handler
+
+
+def delivery_backlog_by_handler() -> dict[tuple[str, str], int]:
+    """(handler, "pending" | "running" | "dead") -> deliveries, those not finished only."""
+    rows = (
+        deliveries()
+        .filter(status__in=list(_STATES))
+        .annotate(handler=KT("args_kwargs__args__1"))  # deliver_event(event_id, handler)
+        .values_list("handler", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {(handler, _STATES[status]): count for handler, status, count in rows}
 
 
 def exposition() -> bytes:

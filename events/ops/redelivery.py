@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from events.core.operations import bulk_operation
 from events.models import EventRecord
 from events.outbox import deliveries
 
@@ -35,13 +36,17 @@ def failed_deliveries(
 
 
 def deliveries_retry(rows: Iterable[DBTaskResult]) -> int:
-    """Hand failed deliveries back to the worker with a fresh budget of attempts."""
+    """Hand failed deliveries back to the worker with a fresh budget of attempts, as one bulk
+    operation (those no longer failed are skipped); returns how many."""
     ids = [row.pk for row in rows]
-    with transaction.atomic():
-        return DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.FAILED).update(
+    with transaction.atomic(), bulk_operation("deliveries.retry") as operation:
+        retried = DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.FAILED).update(
             status=TaskResultStatus.READY,
             run_after=get_date_max(),
             worker_ids=[],
             started_at=None,
             finished_at=None,
         )
+        operation.done(retried)
+        operation.skip(len(ids) - retried)
+    return retried

@@ -10,6 +10,7 @@ from articles.tests.factories import ArticleFactory
 from events.core.event import event_types, from_payload
 from events.models import EventRecord
 from events.outbox import event_from_record
+from events.system.maintenance import BulkOperationCompleted
 from events.testing import assert_same_events
 from tags.events import TagCreated, TagDeleted, TagEvent, TagRemoved
 from tags.models import Tag
@@ -60,7 +61,7 @@ def test_the_tag_aggregate_is_declared_once_by_its_base_class():
 
 
 @pytest.mark.django_db
-def test_deleting_unused_tags_publishes_tag_deleted_for_each(mock_event_bus):
+def test_deleting_unused_tags_publishes_tag_deleted_for_each(mock_event_bus, operation_clock):
     ArticleFactory(tag_list=["used"])
     TagFactory(name="b-unused")
     TagFactory(name="a-unused")
@@ -68,7 +69,20 @@ def test_deleting_unused_tags_publishes_tag_deleted_for_each(mock_event_bus):
     deleted = tags_delete_unused()
 
     assert sorted(deleted) == ["a-unused", "b-unused"]
-    mock_event_bus.assert_published_exactly([TagDeleted(name=name) for name in deleted])
+    mock_event_bus.assert_published_exactly(
+        [
+            *(TagDeleted(name=name) for name in deleted),
+            BulkOperationCompleted(
+                kind="tags.delete_unused",
+                count=2,
+                succeeded=2,
+                skipped=0,
+                details="",
+                events_published={"tags.TagDeleted": 2},
+                duration_ms=0,
+            ),
+        ]
+    )
 
 
 @pytest.mark.django_db
@@ -80,7 +94,7 @@ def test_tag_deleted_is_filed_under_the_tag_and_loads_back_whole(
     with django_capture_on_commit_callbacks(execute=True):
         tags_delete_unused()
 
-    record = EventRecord.objects.get()
+    record = EventRecord.objects.exclude(type=BulkOperationCompleted.type_name).get()
     assert (record.type, record.version, record.payload) == (
         "tags.TagDeleted",
         1,

@@ -4,6 +4,7 @@ import pytest
 
 from articles.services import article_create
 from articles.tests.factories import ArticleFactory
+from events.system.maintenance import BulkOperationCompleted
 from tags.events import TagCreated, TagDeleted
 from tags.models import Tag
 from tags.services import tags_delete_unused, tags_get_or_create
@@ -89,14 +90,29 @@ def test_a_tag_created_concurrently_is_fetched_not_duplicated(mock_event_bus, mo
 
 
 @pytest.mark.django_db
-def test_deleting_unused_tags_keeps_tags_in_use_and_announces_the_rest(mock_event_bus):
+def test_deleting_unused_tags_keeps_tags_in_use_and_announces_the_rest(
+    mock_event_bus, operation_clock
+):
     ArticleFactory(tag_list=["used"])
     TagFactory(name="unused")
 
     assert tags_delete_unused() == ["unused"]
 
     assert list(Tag.objects.values_list("name", flat=True)) == ["used"]
-    mock_event_bus.assert_published_exactly([TagDeleted(name="unused")])
+    mock_event_bus.assert_published_exactly(
+        [
+            TagDeleted(name="unused"),
+            BulkOperationCompleted(
+                kind="tags.delete_unused",
+                count=1,
+                succeeded=1,
+                skipped=0,
+                details="",
+                events_published={"tags.TagDeleted": 1},
+                duration_ms=0,
+            ),
+        ]
+    )
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from conduit.api import unwrap
 from conduit.auth import issue_token
+from conduit.clients import client_ip, user_agent
 from conduit.schema import AUTH, PROFILE, envelope, errors
 from users import selectors, services
 from users.api.serializers import (
@@ -28,7 +29,8 @@ PROFILE_RESPONSE = envelope("ProfileResponse", profile=ProfileOutput())
 
 
 def _user_response(user: User, status_code: int = status.HTTP_200_OK) -> Response:
-    # A fresh token every time; tokens name the user id, so older ones keep working.
+    # A fresh token every time; tokens name the user id and its token version, so older ones
+    # keep working until the password changes.
     return Response({"user": user_data(user, token=issue_token(user))}, status=status_code)
 
 
@@ -37,6 +39,8 @@ def _profile_response(profile: ProfileRow) -> Response:
 
 
 class UserRegisterApi(APIView):
+    throttle_scope = "registration"  # rates: RATE_LIMIT_* (security/throttling.py)
+
     @extend_schema(
         operation_id="CreateUser",
         tags=[AUTH],
@@ -51,6 +55,8 @@ class UserRegisterApi(APIView):
 
 
 class UserLoginApi(APIView):
+    throttle_scope = "login"
+
     @extend_schema(
         operation_id="Login",
         tags=[AUTH],
@@ -60,7 +66,11 @@ class UserLoginApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = UserLoginInputSerializer(data=unwrap(request, "user"))
         serializer.is_valid(raise_exception=True)
-        user = services.user_login(**serializer.validated_data)
+        user = services.user_login(
+            **serializer.validated_data,
+            client_ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
         return _user_response(user)
 
 
@@ -85,7 +95,11 @@ class UserUpdateApi(APIView):
     def put(self, request: Request) -> Response:
         serializer = UserUpdateInputSerializer(data=unwrap(request, "user"))
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **serializer.validated_data)
+        user = services.user_update(
+            user=request.user,
+            **serializer.validated_data,
+            through_token=request.auth.token_id,  # conduit.auth.TokenClaims
+        )
         return _user_response(user)
 
 

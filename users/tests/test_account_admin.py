@@ -133,7 +133,7 @@ def test_deleting_alice_in_the_admin_goes_through_the_service(
 
 
 def test_deleting_several_accounts_in_the_admin_removes_each_through_the_service(
-    staff_client, alice, bob, alices_world, mock_event_bus
+    staff_client, alice, bob, alices_world, mock_event_bus, operation_clock
 ):
     mock_event_bus.reset()
 
@@ -144,19 +144,55 @@ def test_deleting_several_accounts_in_the_admin_removes_each_through_the_service
 
     assert response.status_code == 302, response.content
     assert {event.user_id for event in mock_event_bus.events_of(UserDeleted)} == {alice.pk, bob.pk}
+    assert facts(mock_event_bus.published)[-1] == (
+        "BulkOperationCompleted",
+        {
+            "kind": "users.delete",
+            "count": 2,
+            "succeeded": 2,
+            "skipped": 0,
+            "details": "",
+            "events_published": {
+                "articles.ArticleDeleted": 2,
+                # bob's favorite of her article goes with it, unannounced by itself
+                "articles.ArticleUnfavorited": 1,
+                "comments.CommentDeleted": 2,
+                "tags.TagRemoved": 2,
+                "users.UserDeleted": 2,
+                "users.UserUnfollowed": 2,
+            },
+            "duration_ms": 0,
+        },
+    )
     assert not Article.objects.exists()
     assert counters_snapshot() == {"total": 0}
 
 
 def test_deactivating_and_reactivating_in_the_admin_are_announced(
-    staff_client, alice, client_for, mock_event_bus
+    staff_client, alice, bob, client_for, mock_event_bus, operation_clock
 ):
+    User.objects.filter(pk=bob.pk).update(is_active=False)
+
     response = staff_client.post(
         "/admin/users/user/",
-        {"action": "deactivate_accounts", "_selected_action": [alice.pk]},
+        {"action": "deactivate_accounts", "_selected_action": [alice.pk, bob.pk]},
     )
     assert response.status_code == 302
-    assert facts(mock_event_bus.published) == [("UserDeactivated", {"user_id": alice.pk})]
+    assert facts(mock_event_bus.published) == [
+        ("UserDeactivated", {"user_id": alice.pk}),
+        (
+            "BulkOperationCompleted",
+            {
+                "kind": "users.deactivate",
+                "count": 2,
+                "succeeded": 1,
+                "skipped": 1,
+                "details": "",
+                "events_published": {"users.UserDeactivated": 1},
+                "duration_ms": 0,
+            },
+        ),
+    ]
     assert client_for(alice).get("/api/user").status_code == 401
 
     mock_event_bus.reset()

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import caches
 
 from conduit.readcache import VERSION_KEY
+from events.system.maintenance import BulkOperationCompleted
 from users.events import UserProfileUpdated, UserRegistered, UserUnfollowed
 from users.models import Follow, User
 from users.tests.factories import FollowFactory, UserFactory
@@ -117,19 +118,34 @@ def test_the_follow_list_loads_its_users_in_one_query(
 
 @pytest.mark.django_db
 def test_deleting_follows_in_the_admin_unfollows_through_the_service(
-    staff_client, alice, bob, charlie, mock_event_bus
+    staff_client, alice, bob, charlie, mock_event_bus, operation_clock
 ):
     keep = FollowFactory(follower=charlie, followed=alice)
     gone = FollowFactory(follower=bob, followed=alice)
+    also_gone = FollowFactory(follower=bob, followed=charlie)
 
     response = staff_client.post(
         "/admin/users/follow/",
-        {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
+        {"action": "delete_selected", "_selected_action": [gone.pk, also_gone.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
     assert list(Follow.objects.all()) == [keep]
-    mock_event_bus.assert_event_published(UserUnfollowed, follower_id=bob.pk, followed_id=alice.pk)
+    mock_event_bus.assert_published_exactly(
+        [
+            UserUnfollowed(follower_id=bob.pk, followed_id=alice.pk),
+            UserUnfollowed(follower_id=bob.pk, followed_id=charlie.pk),
+            BulkOperationCompleted(
+                kind="follows.delete",
+                count=2,
+                succeeded=2,
+                skipped=0,
+                details="",
+                events_published={"users.UserUnfollowed": 2},
+                duration_ms=0,
+            ),
+        ]
+    )
 
 
 @pytest.mark.django_db

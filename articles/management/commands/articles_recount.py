@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from articles.counters import counters_rebuild, counters_snapshot
+from events.core.operations import bulk_operation
 
 
 class Command(BaseCommand):
@@ -14,28 +16,27 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report drift, change nothing.")
 
     def handle(self, *args, dry_run: bool, **options) -> None:
-        before = counters_snapshot()
-        if dry_run:
-            with_recount = _recounted_snapshot()
-        else:
-            counters_rebuild()
-            with_recount = counters_snapshot()
-        drift = {
-            key: (before.get(key, 0), value)
-            for key, value in with_recount.items()
-            if before.get(key, 0) != value
-        }
+        drift = _recount(dry_run=dry_run)
         for key, (old, new) in sorted(drift.items()):
             self.stdout.write(f"{key}: {old} -> {new}")
         verb = "would be corrected" if dry_run else "corrected"
         self.stdout.write(f"{len(drift)} counters {verb}.")
 
 
-def _recounted_snapshot() -> dict[str, int]:
-    from django.db import transaction
-
-    with transaction.atomic():
+def _recount(*, dry_run: bool) -> dict[str, tuple[int, int]]:
+    """The counters that were off, before -> after the recount; a dry run rolls it back. A
+    real one that corrected any is one bulk operation (BulkOperationCompleted)."""
+    with transaction.atomic(), bulk_operation("articles.recount") as operation:
+        before = counters_snapshot()
         counters_rebuild()
-        snapshot = counters_snapshot()
-        transaction.set_rollback(True)
-    return snapshot
+        after = counters_snapshot()
+        drift = {
+            key: (before.get(key, 0), after.get(key, 0))
+            for key in before.keys() | after.keys()
+            if before.get(key, 0) != after.get(key, 0)
+        }
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            operation.done(len(drift))
+    return drift

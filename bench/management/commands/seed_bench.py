@@ -2,9 +2,12 @@
 
 Seeding is not a business change, so it bypasses the services and the event system on purpose:
 publishing a million `ArticleCreated` events would measure the audit trail, not the reads. No
-EventRecord, delivery or signal is written. The rows are consistent by construction instead:
-`favorites_count` equals the Favorite rows, follows are unique and never self-follows, slugs are
-unique. PostgreSQL gets `COPY`, other databases `bulk_create`. Deterministic for a given --seed.
+event is published and no signal sent; `--events N` writes N audit records (and the analytics
+kept beside them) directly, as the history the dashboard's benchmark needs (bench/history.py).
+The rows are consistent by construction instead: `favorites_count` equals the Favorite rows,
+follows are unique and never self-follows, slugs are unique; the counters and the search
+index are rebuilt from the rows. PostgreSQL gets `COPY`, other databases `bulk_create`.
+Deterministic for a given --seed.
 """
 
 import random
@@ -23,6 +26,8 @@ from django.db.models import Max
 
 from articles.counters import counters_rebuild
 from articles.models import Article, ArticleTag, Favorite
+from articles.search import search_index_rebuild
+from bench.history import History, quiet_analytics
 from comments.models import Comment
 from tags.models import Tag
 from users.models import Follow, User
@@ -147,6 +152,11 @@ class Seeder:
         started = time.perf_counter()
         counters_rebuild()
         self.log(f"  {'counters':<12} {'':>10} in {time.perf_counter() - started:6.1f} s")
+        started = time.perf_counter()
+        search_index_rebuild(batch_size=self.batch)
+        self.log(f"  {'search index':<12} {'':>10} in {time.perf_counter() - started:6.1f} s")
+        if o["events"]:
+            History(self, user_ids, article_ids).seed(o["events"])
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [User, Tag, Article]):
                 cursor.execute(sql)
@@ -254,6 +264,13 @@ class Command(BaseCommand):
                               ("favorites", 10000), ("tags", 50)]:  # fmt: skip
             parser.add_argument(f"--{name}", type=int, default=default, help=f"(default {default})")
         parser.add_argument("--follows", type=int, default=20, help="per user (default 20)")
+        parser.add_argument(
+            "--events",
+            type=int,
+            default=0,
+            help="audit records of the last 30 days, with the analytics kept beside them "
+            "(bench/history.py; default 0)",
+        )
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per bulk_create")
         parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         group = parser.add_mutually_exclusive_group()
@@ -273,7 +290,7 @@ class Command(BaseCommand):
         first_login = f"bench{_next_id(User) - 1}@example.com"
         self.stdout.write(f"Seeding {connection.vendor} ({connection.settings_dict['NAME']}):")
         started = time.perf_counter()
-        with transaction.atomic():
+        with quiet_analytics(), transaction.atomic():
             Seeder(options=options, log=self.stdout.write).run()
         seeded = time.perf_counter() - started
         analyze = time.perf_counter()

@@ -1,0 +1,56 @@
+"""Milestone notices: when the site's article count reaches a round number (every
+ARTICLES_MILESTONE_EVERY articles, 100 by default; 0 turns them off), the staff (ADMINS)
+get an email and the milestone is recorded (ArticleMilestone), once per milestone.
+
+`notify_staff_of_milestone` runs in the worker after each ArticleCreated and reads the count
+from the counters (visible articles, as `articlesCount` counts them), so the article that
+crosses the line and any created concurrently with it see the same milestone; the primary
+key of the record lets exactly one of them send. Its row is written before the email and
+in the same transaction, so a failed email rolls the record back and the worker retries the
+delivery; a milestone already recorded (deletes took the count back below it, and it was
+reached again) is not announced twice.
+"""
+
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from articles.events import ArticleCreated
+from articles.models import Article, ArticleMilestone, ArticleTotal
+
+
+def articles_total() -> int:
+    """The site's article count, as the list's `articlesCount` reads it."""
+    return ArticleTotal.objects.aggregate(total=Sum("articles_count"))["total"] or 0
+
+
+def notify_staff_of_milestone(event: ArticleCreated) -> None:
+    """Background handler (ArticleCreated): record and announce the milestone the count has
+    reached, if it is new."""
+    every = settings.ARTICLES_MILESTONE_EVERY
+    if every <= 0:
+        return
+    total = articles_total()
+    milestone = total // every * every
+    if milestone == 0 or ArticleMilestone.objects.filter(pk=milestone).exists():
+        return
+    try:
+        with transaction.atomic():
+            ArticleMilestone.objects.create(articles_count=milestone, article_id=event.article_id)
+    except IntegrityError:  # a concurrent delivery recorded it first, and sends the email
+        return
+    mail_admins(f"{milestone:,} articles", _notice(milestone, total, event))
+
+
+def _notice(milestone: int, total: int, event: ArticleCreated) -> str:
+    article = Article.objects.filter(pk=event.article_id).select_related("author").first()
+    by = (
+        f'"{article.title}" by {article.author.username} (/api/articles/{article.slug})'
+        if article is not None
+        else f'"{event.title}" (since deleted)'
+    )
+    return (
+        f"Conduit reached {milestone:,} articles with {by}.\n"
+        f"The site counts {total:,} articles now.\n"
+    )
