@@ -1,9 +1,9 @@
 """Analytics events: what readers look at and search for, how the system copes (slow queries,
 traffic spikes), and who reached which milestone.
 
-Published by the analytics app (analytics/): views and searches by its request observer
-(analytics/middleware.py), slow queries and traffic spikes by each process's flusher
-(analytics/flush.py), milestones and popular tags by its background receivers. None changes
+Published by the analytics app (events/analytics/): views and searches by its request
+observer (middleware.py), slow queries and traffic spikes by each process's flusher
+(flush.py), milestones and popular tags by its background receivers. None changes
 what an API read shows, so none invalidates the read cache. A view or a search is no business
 change: it stays out of the audit trail (`audited = False`) and is kept as a count instead.
 """
