@@ -91,20 +91,22 @@ def _postgresql_page(
 ) -> tuple[list[int], int]:
     wanted = offset + limit
     among = articles.order_by().values("pk").query.sql_with_params()
-    (lexemes, bound), found = _first_look(q, among, wanted)
+    (lexemes, bound, dense), found = _first_look(q, among, wanted)
     if lexemes == 0 or bound == 0:  # no word to look for, or one that no article holds
         return [], 0
-    ranked: list[tuple[int, object, int]] = []  # (rank, created_at, id)
-    short = []
-    for rank in _CONDITIONS:
-        rows = [row for row in found if row[0] == rank]
-        if len(rows) < wanted:
-            short.append(rank)  # may have older matches (or was not looked for): in full
-        else:
-            ranked += rows
-    if short:
-        ranked += _all_matches(q, among, wanted, ranks=short)
-    ranked.sort(reverse=True)
+    if not dense:
+        ranked = _few_matches(q, among, wanted, bound=bound)
+    else:
+        ranked, short = [], []
+        for rank in _CONDITIONS:
+            rows = [row for row in found if row[0] == rank]
+            if len(rows) < wanted:
+                short.append(rank)  # may have older matches: asked again, in full
+            else:
+                ranked += rows
+        if short:
+            ranked += _all_matches(q, among, wanted, ranks=short)
+    ranked.sort(reverse=True)  # (rank, created_at, id)
     ids = [article_id for _, _, article_id in ranked[offset:wanted]]
     if not narrowed and lexemes == 1:
         return ids, bound  # the word's count: the index holds exactly the visible articles
@@ -121,18 +123,24 @@ _CONDITIONS = {
     HEAD: "e.head @@ {q} AND NOT e.title @@ {q}",
     ANYWHERE: "e.document @@ {q} AND NOT e.head @@ {q}",
 }
+# A match's rank, computed on the row.
+_RANK = (
+    f"CASE WHEN e.title @@ {{q}} THEN {TITLE} WHEN e.head @@ {{q}} THEN {HEAD} ELSE {ANYWHERE} END"
+)
 # plainto_tsquery reads the words as the index did (numbers, e-mail addresses and hyphenated
 # words included), every word required; immutable, so the planner sees the words themselves.
 _QUERY = f"plainto_tsquery('{CONFIG}'::regconfig, %s)"
-# How many of the newest entries the first look reads, besides the page itself.
+# How many of the newest entries the first look reads at most: NEWEST_WINDOW, or for a deep
+# page (offset + limit entries wanted) twenty entries per entry wanted.
 NEWEST_WINDOW = 2000
+WINDOW_PER_WANTED = 20
 
 # The number of the query's words (lexemes); the fewest entries that hold any one of them (an
 # upper bound of its matches, and for one word their exact number); and whether the matches
 # are dense enough (twice over, for good measure) for the newest entries to hold a page.
 _COUNTED = f"""
 WITH counted AS (
-    SELECT lexemes, bound, bound * (%(window)s + %(wanted)s) >= 2 * %(wanted)s * coalesce(
+    SELECT lexemes, bound, bound * %(window)s >= 2 * %(wanted)s * coalesce(
         (SELECT sum(articles_count) FROM {ArticleTotal._meta.db_table}), 0) AS dense
     FROM (
         SELECT cardinality(q.lexemes) AS lexemes, coalesce(
@@ -142,18 +150,19 @@ WITH counted AS (
         FROM (SELECT tsvector_to_array(to_tsvector('{CONFIG}'::regconfig, %(q)s)) AS lexemes) q
     ) words
 )
-SELECT 0, NULL::timestamptz, NULL::bigint, lexemes, bound FROM counted
+SELECT 0, NULL::timestamptz, NULL::bigint, lexemes, bound, dense FROM counted
 """
 
 
 def _first_look(
     q: str, among: tuple[str, Sequence[object]], wanted: int
-) -> tuple[tuple[int, int], list[tuple[int, object, int]]]:
+) -> tuple[tuple[int, int, bool], list[tuple[int, object, int]]]:
     """The query's word counts and, when its matches are dense, each rank's `wanted` newest
     matches among the newest entries (the creation-time index, read until the page is found
     or the window is read): for a common word, a page's worth of rows whatever the size of
     the index. One statement; a rank that finds fewer than `wanted` may have older matches."""
-    sql, params = _named(_COUNTED, window=NEWEST_WINDOW, wanted=wanted, q=q)
+    window = max(NEWEST_WINDOW, WINDOW_PER_WANTED * wanted) if NEWEST_WINDOW else 0
+    sql, params = _named(_COUNTED, window=window, wanted=wanted, q=q)
     newest = (
         f"(SELECT article_id, article_created_at, title, head, document FROM {_SEARCH_TABLE} "
         "ORDER BY article_created_at DESC, article_id DESC LIMIT %s) e"
@@ -166,11 +175,11 @@ def _first_look(
             f"WHERE (SELECT dense FROM counted) AND {condition} "
             "ORDER BY e.article_created_at DESC, e.article_id DESC LIMIT %s)"
         )
-        params += [NEWEST_WINDOW + wanted, *[q] * condition.count("%s"), wanted]
+        params += [window, *[q] * condition.count("%s"), wanted]
     # Among the caller's articles (visibility, filters) once, after the looks: an entry they
     # leave out makes its rank short, and asked again in full.
     sql += (
-        " UNION ALL SELECT found.*, NULL, NULL FROM ("
+        " UNION ALL SELECT found.*, NULL, NULL, NULL FROM ("
         + " UNION ALL ".join(looks)
         + f") found WHERE found.article_id IN ({among[0]})"
     )
@@ -178,8 +187,28 @@ def _first_look(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    counts = next((lexemes, bound) for rank, _, _, lexemes, bound in rows if rank == 0)
+    counts = next(row[3:] for row in rows if row[0] == 0)
     return counts, [row[:3] for row in rows if row[0] != 0]
+
+
+def _few_matches(
+    q: str, among: tuple[str, Sequence[object]], wanted: int, *, bound: int
+) -> list[tuple[int, object, int]]:
+    """The `wanted` best of a query whose matches are few (at most `bound`, its rarest word's
+    count): every match through the GIN index of the whole text, each ranked where it stands,
+    among the caller's articles. The LIMIT tells the planner how few they are (with room for
+    entries written since the count was read)."""
+    rank = _RANK.format(q=_QUERY)
+    sql = (
+        f"WITH m AS MATERIALIZED (SELECT {rank} AS rank, e.article_created_at, e.article_id "
+        f"FROM {_SEARCH_TABLE} e WHERE e.document @@ {_QUERY} LIMIT %s) "
+        f"SELECT rank, article_created_at, article_id FROM m WHERE article_id IN ({among[0]}) "
+        "ORDER BY rank DESC, article_created_at DESC, article_id DESC LIMIT %s"
+    )
+    params = [*[q] * rank.count("%s"), q, 2 * bound + 100, *among[1], wanted]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _all_matches(
