@@ -21,7 +21,7 @@ from articles.events import (
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
-from events.core.operations import bulk_operation
+from events.core.operations import bulk_apply
 from tags.models import Tag
 from tags.services import (
     tag_names_clean,
@@ -236,15 +236,12 @@ def articles_delete(*, articles: Iterable[Article]) -> int:
     """Delete several articles on their authors' behalf (the admin's "delete selected"),
     each through article_delete, as one bulk operation; one deleted meanwhile is skipped.
     Returns how many were deleted."""
-    with bulk_operation("articles.delete") as operation:
-        for article in articles:
-            try:
-                article_delete(article=article, user=article.author)
-            except NotFound:
-                operation.skip()
-            else:
-                operation.done()
-    return operation.succeeded
+    return bulk_apply(
+        "articles.delete",
+        articles,
+        lambda article: article_delete(article=article, user=article.author),
+        gone=NotFound,
+    )
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
-from events.core.operations import bulk_operation
+from events.core.operations import bulk_apply
 from users.models import User
 
 
@@ -53,15 +53,12 @@ def comments_delete(*, comments: Iterable[Comment]) -> int:
     """Delete several comments on their authors' behalf (the admin's "delete selected"),
     each through comment_delete, as one bulk operation; one deleted meanwhile is skipped.
     Returns how many were deleted."""
-    with bulk_operation("comments.delete") as operation:
-        for comment in comments:
-            try:
-                comment_delete(comment=comment, user=comment.author)
-            except NotFound:
-                operation.skip()
-            else:
-                operation.done()
-    return operation.succeeded
+    return bulk_apply(
+        "comments.delete",
+        comments,
+        lambda comment: comment_delete(comment=comment, user=comment.author),
+        gone=NotFound,
+    )
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conduit.errors import Conflict, DomainError, Invalid, InvalidCredentials, NotFound
 from events import bus
-from events.core.operations import bulk_operation
+from events.core.operations import bulk_apply, bulk_operation
 from users.events import (
     UserAccessChanged,
     UserAnonymised,
@@ -300,15 +300,7 @@ def user_anonymise(*, user: User) -> bool:
 def users_delete(*, users: Iterable[User]) -> int:
     """Remove several accounts (the admin's "delete selected"), each through user_delete, as
     one bulk operation; one removed meanwhile is skipped. Returns how many were removed."""
-    with bulk_operation("users.delete") as operation:
-        for user in users:
-            try:
-                user_delete(user=user)
-            except NotFound:  # removed meanwhile
-                operation.skip()
-            else:
-                operation.done()
-    return operation.succeeded
+    return bulk_apply("users.delete", users, lambda user: user_delete(user=user), gone=NotFound)
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ one, and only the outermost one is told.
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -82,6 +82,22 @@ def note_published(type_name: str) -> None:
     operation = _current.get()
     if operation is not None:
         operation.events_published[type_name] += 1
+
+
+def bulk_apply[T](
+    kind: str, items: Iterable[T], action: Callable[[T], object], *, gone: type[Exception]
+) -> int:
+    """`action(item)` for each item, as one bulk operation named `kind`; an item whose action
+    raises `gone` (removed meanwhile) is skipped. Returns how many items were acted on."""
+    with bulk_operation(kind) as operation:
+        for item in items:
+            try:
+                action(item)
+            except gone:
+                operation.skip()
+            else:
+                operation.done()
+    return operation.succeeded
 
 
 @contextmanager
