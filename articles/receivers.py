@@ -1,4 +1,7 @@
-"""articles' wiring: every article event changes a read (lists, the article, counts, tags).
+"""articles' wiring: every article event changes reads (conduit.readcache), and each forgets
+only those: a new article shows in the lists (of its own tags only, among tag lists) and the
+tags; an edit, a delete and a favorite in any list and on the article's own page (the
+favorite also in the reader's marks).
 In the worker, the full-text index follows every create, edit and delete (articles/search.py),
 and a create that brings the site's count to a round number is announced to staff
 (articles/milestones.py)."""
@@ -12,17 +15,37 @@ from articles.events import (
 )
 from articles.milestones import notify_staff_of_milestone
 from articles.search import update_search_index
-from conduit.readcache import invalidate_read_cache
+from conduit.readcache import (
+    LISTS,
+    ROWS,
+    article_scope,
+    forget_reads,
+    tag_scope,
+    viewer_scope,
+)
 from events.core.wiring import HandlerTable, background
+
+
+def forget_lists(event: ArticleCreated) -> None:
+    forget_reads(LISTS, *map(tag_scope, event.tag_names))
+
+
+def forget_article_reads(event: ArticleUpdated | ArticleDeleted) -> None:
+    forget_reads(ROWS, article_scope(event.article_id))
+
+
+def forget_favorite_reads(event: ArticleFavorited | ArticleUnfavorited) -> None:
+    forget_reads(ROWS, article_scope(event.article_id), viewer_scope(event.user_id))
+
 
 EVENT_HANDLERS: HandlerTable = {
     ArticleCreated: [
-        invalidate_read_cache,
+        forget_lists,
         background(update_search_index),
         background(notify_staff_of_milestone),
     ],
-    ArticleUpdated: [invalidate_read_cache, background(update_search_index)],
-    ArticleDeleted: [invalidate_read_cache, background(update_search_index)],
-    ArticleFavorited: [invalidate_read_cache],
-    ArticleUnfavorited: [invalidate_read_cache],
+    ArticleUpdated: [forget_article_reads, background(update_search_index)],
+    ArticleDeleted: [forget_article_reads, background(update_search_index)],
+    ArticleFavorited: [forget_favorite_reads],
+    ArticleUnfavorited: [forget_favorite_reads],
 }

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Protocol
 
 from django.contrib.postgres.search import SearchQuery
@@ -32,7 +33,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from articles.models import Article, ArticleSearch, ArticleSearchTerm, ArticleTotal
-from conduit.readcache import invalidate_read_cache
+from conduit.readcache import LISTS, forget_reads
 
 MAX_QUERY_LENGTH = 200
 # Of a description or body, the first this many characters are indexed: a tsvector holds at
@@ -295,7 +296,7 @@ def search_index_refresh(article_ids: Sequence[int], *, count_terms: bool = True
         _refresh_sqlite(ids)
     # The entries change after the article's own event invalidated the read cache; a search
     # remembered in between must not outlive them.
-    transaction.on_commit(invalidate_read_cache)
+    transaction.on_commit(partial(forget_reads, LISTS))
 
 
 _ARTICLE_TABLE = Article._meta.db_table
@@ -451,7 +452,7 @@ def search_index_rebuild(
             cursor.execute(
                 f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM {_ARTICLE_TABLE})"
             )
-        transaction.on_commit(invalidate_read_cache)
+        transaction.on_commit(partial(forget_reads, LISTS))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh statistics, or the planner guesses
             cursor.execute(f"ANALYZE {_SEARCH_TABLE}, {_TERM_TABLE}")

@@ -19,7 +19,15 @@ from articles.models import Article, ArticleTotal, AuthorStats, Favorite
 from articles.search import search_page
 from conduit.api import Page
 from conduit.errors import NotFound
-from conduit.readcache import read_through
+from conduit.readcache import (
+    LISTS,
+    ROWS,
+    article_scope,
+    read_named,
+    read_through,
+    tag_scope,
+    viewer_scope,
+)
 from tags.models import Tag
 from users.models import Follow, User
 from users.selectors import PROFILE_COLUMNS, ProfileRow, profile_row
@@ -112,6 +120,7 @@ def _for_viewer(rows: list[ArticleRow], viewer: User | None) -> list[ArticleRow]
     article_ids = tuple(row.id for row in rows)
     author_ids = tuple(sorted({row.author.id for row in rows}))
     favorited, following = read_through(
+        (viewer_scope(viewer.pk),),
         ("marks", viewer.pk, article_ids, author_ids),
         lambda: _marks(viewer, article_ids, author_ids),
     )
@@ -162,7 +171,10 @@ def article_page(
     username and the username of someone who favorited them (the filters combine), and the
     total that match. With `q`, only the articles that match its words, best match first
     (articles.search)."""
+    # A new article changes the lists of its own tags, not the others' (conduit.readcache).
+    holding = tag_scope(tag) if tag and not (author or favorited or q) else LISTS
     rows, count = read_through(
+        (ROWS, holding),
         ("article-page", tag, author, favorited, q, page.limit, page.offset),
         lambda: _article_page(page=page, tag=tag, author=author, favorited=favorited, q=q),
     )
@@ -239,6 +251,7 @@ def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], in
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
     rows, count = read_through(
+        (ROWS, LISTS, viewer_scope(viewer.pk)),
         ("feed-page", viewer.pk, page.limit, page.offset),
         lambda: _feed_page(viewer=viewer, page=page),
     )
@@ -284,21 +297,47 @@ def _newest_of_authors(author_ids: list[int], count: int) -> RawSQL | QuerySet:
     )
 
 
+# From this offset on, a page reads its ids first, then their rows (`_paged`).
+DEEP_PAGE_OFFSET = 200
+
+
 def _paged(articles: QuerySet[Article], page: Page) -> list[ArticleRow]:
-    return _rows(articles[page.offset : page.offset + page.limit])
+    """The page's rows, newest first. A deep page skips thousands of articles: it finds the
+    ids of its own from the index alone (the visible articles' partial index, or the link
+    rows of a tag), and reads the rows and authors of those only, not of every one skipped."""
+    window = articles[page.offset : page.offset + page.limit]
+    if page.offset < DEEP_PAGE_OFFSET:
+        return _rows(window)
+    return _rows(Article.objects.filter(pk__in=window.values("pk")).order_by("-created_at", "-id"))
 
 
 def article_get(*, slug: str, viewer: User | None) -> ArticleRow:
     """One article's row, body included, for the viewer; 404 when the slug is unknown, or
     the article hidden and the viewer not staff."""
-    rows = read_through(
-        ("article", slug), lambda: _rows(_visible().filter(slug=slug)[:1], body=True)
+    row = read_named(
+        "article",
+        slug,
+        find_id=lambda: visible_article_id(slug=slug),
+        scopes=lambda article_id: (article_scope(article_id),),
+        read_by_id=lambda article_id: _article_row(_visible().filter(pk=article_id)),
+        read_by_name=lambda: _article_row(_visible().filter(slug=slug)),
+        name_of=lambda row: row.slug,
     )
-    if not rows and sees_hidden(viewer):
-        rows = _rows(Article.objects.filter(slug=slug)[:1], body=True)
-    if not rows:
+    if row is None and sees_hidden(viewer):
+        row = _article_row(Article.objects.filter(slug=slug))
+    if row is None:
         raise NotFound("article")
-    return _for_viewer(rows, viewer)[0]
+    return _for_viewer([row], viewer)[0]
+
+
+def _article_row(articles: QuerySet[Article]) -> ArticleRow | None:
+    rows = _rows(articles[:1], body=True)
+    return rows[0] if rows else None
+
+
+def visible_article_id(*, slug: str) -> int | None:
+    """The id of the visible article at `slug`, if any."""
+    return _visible().filter(slug=slug).values_list("pk", flat=True).first()
 
 
 def article_row(article: Article) -> ArticleRow:

@@ -38,13 +38,13 @@ COMMENT_HANDLERS = ("events.analytics.receivers.check_comments_written",)
 # type: (weight, aggregate type, the handlers that run for it)
 TYPES = {
     "users.UserLoggedIn": (30, "user", ()),
-    "articles.ArticleFavorited": (20, "article", ("conduit.readcache.invalidate_read_cache",)),
+    "articles.ArticleFavorited": (20, "article", ("articles.receivers.forget_favorite_reads",)),
     "comments.ArticleCommentAdded": (15, "comment", COMMENT_HANDLERS),
     "tags.TagUsed": (12, "tag", ("events.analytics.receivers.check_popular_tag",)),
     "articles.ArticleCreated": (6, "article", ("articles.search.update_search_index",)),
     "users.UserFollowed": (6, "user", ("events.analytics.receivers.check_followers",)),
     "articles.ArticleUpdated": (4, "article", ("articles.search.update_search_index",)),
-    "articles.ArticleUnfavorited": (3, "article", ("conduit.readcache.invalidate_read_cache",)),
+    "articles.ArticleUnfavorited": (3, "article", ("articles.receivers.forget_favorite_reads",)),
     "users.UserRegistered": (2, "user", ()),
     "events.UserEngagementMilestone": (1, "user", ()),
     "events.SlowQueryDetected": (1, "query", ()),

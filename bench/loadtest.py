@@ -41,6 +41,8 @@ from common import (
     setup_django,
     vendor_of,
 )
+from mix import markdown as mix_markdown
+from mix import mix_env, mix_steps
 
 WORKER_CANDIDATES = "sync:2,sync:3,sync:4,sync:6,gthread:2x2,gthread:2x4,gthread:4x2"
 POST_CONNECTIONS = 8
@@ -255,6 +257,8 @@ def markdown(run: dict) -> str:
         f"{run['post_events']['deliveries']} deliveries. Load average at the end (1, 5, 15 "
         f"min): {', '.join(f'{load:.2f}' for load in run['load_average'])}.",
     ]
+    if run.get("mix"):
+        lines += mix_markdown(run)
     if "analytics" in run:
         lines += analytics_markdown(run["analytics"])
     return "\n".join(lines) + "\n"
@@ -272,6 +276,9 @@ def main() -> None:
     parser.add_argument("--keep-db", action="store_true", help="reuse conduit_bench as it is")
     parser.add_argument(
         "--events", type=int, default=1_000_000, help="audit records to seed (the dashboard's)"
+    )
+    parser.add_argument(
+        "--hosts", type=int, default=1, help="servers sharing the database and cache (the mix)"
     )
     args = parser.parse_args()
     ensure_wrk()
@@ -313,9 +320,22 @@ def main() -> None:
         f"analytics: counting on/off {analytics['counting']['ratio']:.3f}; dashboard p50 "
         f"{analytics['dashboard']['p50_ms']:.1f} ms"
     )
+    log(f"the read mix on {args.hosts} server(s) of {config}, alone and with writes")
+    servers_env = mix_env(env)
+    mix = mix_steps(
+        lambda: [Server(config, servers_env).start() for _ in range(args.hosts)],
+        data,
+        token,
+        seconds=args.duration,
+        warmup=args.warmup,
+    )
     floor_rps = sum(floors) / len(floors)
     for row in rows:
         row["ratio"] = row["rps"] / floor_rps
+    mix_alone = [row["rps"] for row in mix if not row["write_every"]]
+    for row in mix:
+        row["ratio"] = row["rps"] / floor_rps
+        row["ratio_to_alone"] = row["rps"] / (sum(mix_alone) / len(mix_alone))
     run = {
         "timestamp": time.strftime("%Y-%m-%dT%H-%M-%S"),
         "vendor": vendor,
@@ -336,6 +356,8 @@ def main() -> None:
         "read_cache_seconds": int(env.get("READ_CACHE_SECONDS", "60")),
         "load_average": os.getloadavg(),  # the machine may be shared: how busy it was
         "analytics": analytics,
+        "hosts": args.hosts,
+        "mix": mix,
     }
     table = markdown(run)
     RESULTS.mkdir(exist_ok=True)
@@ -346,6 +368,7 @@ def main() -> None:
     log(f"saved bench/results/{run['timestamp']}-{name}.json and latest-{name}.md")
     failures = sum(row["non2xx"] + row["socket_errors"] for row in rows)
     failures += analytics["counting"]["non2xx"]
+    failures += sum(row["non2xx"] + row["socket_errors"] for row in mix)
     if failures:
         log(f"error: {failures} non-2xx responses or socket errors")
         sys.exit(1)

@@ -95,6 +95,8 @@ def measure(label: str, requests: int) -> dict:
     token = issue_token(bench0)
     endpoints = {
         "list": ("/api/articles?limit=20", ""),
+        # A deep page: 250 pages in (empty on the default data set, as the issue measured it).
+        "list-deep": ("/api/articles?limit=20&offset=5000", ""),
         "list-by-tag": (f"/api/articles?limit=20&tag={top_tag}", ""),
         "list-by-author": (f"/api/articles?limit=20&author={author}", ""),
         "favorited-by": (f"/api/articles?limit=20&favorited={bench0.username}", ""),

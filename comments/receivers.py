@@ -1,10 +1,15 @@
-"""comments' wiring: both comment events change the article's comment list."""
+"""comments' wiring: a comment added or deleted changes its article's comments alone."""
 
 from comments.events import ArticleCommentAdded, CommentDeleted
-from conduit.readcache import invalidate_read_cache
+from conduit.readcache import article_scope, forget_reads
 from events.core.wiring import HandlerTable
 
+
+def forget_comment_reads(event: ArticleCommentAdded | CommentDeleted) -> None:
+    forget_reads(article_scope(event.article_id))
+
+
 EVENT_HANDLERS: HandlerTable = {
-    ArticleCommentAdded: [invalidate_read_cache],
-    CommentDeleted: [invalidate_read_cache],
+    ArticleCommentAdded: [forget_comment_reads],
+    CommentDeleted: [forget_comment_reads],
 }

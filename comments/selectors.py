@@ -5,11 +5,13 @@ database."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from articles.models import Article
-from articles.selectors import sees_hidden
+from articles.selectors import sees_hidden, visible_article_id
 from comments.models import Comment
 from conduit.errors import NotFound
-from conduit.readcache import read_through
+from conduit.readcache import article_scope, read_named
 from users.models import User
 from users.selectors import PROFILE_COLUMNS, ProfileRow, followed_among, profile_row
 
@@ -33,11 +35,20 @@ def comment_rows(*, slug: str, viewer: User | None) -> list[CommentRow]:
     """The comments of the article at `slug`, newest first, with the author's `following`
     for the viewer; 404 when there is no such article. Hidden ones only for staff."""
     if sees_hidden(viewer):
-        rows = _comment_rows(slug, include_hidden=True)
+        found = _comment_rows(Article.objects.filter(slug=slug), include_hidden=True)
     else:
-        rows = read_through(("comments", slug), lambda: _comment_rows(slug))
-    if rows is None:
+        found = read_named(
+            "comments",
+            slug,
+            find_id=lambda: visible_article_id(slug=slug),
+            scopes=lambda article_id: (article_scope(article_id),),
+            read_by_id=lambda article_id: _comment_rows(Article.objects.filter(pk=article_id)),
+            read_by_name=lambda: _comment_rows(Article.objects.filter(slug=slug)),
+            name_of=lambda found: found[0],
+        )
+    if found is None:
         raise NotFound("article")
+    rows = found[1]
     following = followed_among(viewer, {row.author.id for row in rows})
     if not following:
         return rows
@@ -49,20 +60,24 @@ def comment_rows(*, slug: str, viewer: User | None) -> list[CommentRow]:
     ]
 
 
-def _comment_rows(slug: str, *, include_hidden: bool = False) -> list[CommentRow] | None:
-    # One query; a second only to tell "no comments" from "no such article".
-    comments = Comment.objects.filter(article__slug=slug)
-    articles = Article.objects.filter(slug=slug)
+def _comment_rows(
+    articles: QuerySet[Article], *, include_hidden: bool = False
+) -> tuple[str, list[CommentRow]] | None:
+    """The article's slug and its comments, newest first; None when there is no such article.
+    One query; a second only to tell "no comments" from "no such article"."""
+    comments = Comment.objects.filter(article__in=articles)
     if not include_hidden:
-        comments = comments.filter(hidden=False, article__hidden=False)
         articles = articles.filter(hidden=False)
-    rows = [
-        CommentRow(*values[:4], ProfileRow(*values[4:]))
-        for values in comments.order_by("-created_at", "-id").values_list(*_COLUMNS)
-    ]
-    if not rows and not articles.exists():
-        return None
-    return rows
+        comments = comments.filter(hidden=False, article__hidden=False)
+    values = list(comments.order_by("-created_at", "-id").values_list("article__slug", *_COLUMNS))
+    if values:
+        slug = values[0][0]
+    else:
+        slug = articles.values_list("slug", flat=True).first()
+        if slug is None:
+            return None
+    rows = [CommentRow(*row[1:5], ProfileRow(*row[5:])) for row in values]
+    return slug, rows
 
 
 def comment_row(comment: Comment) -> CommentRow:

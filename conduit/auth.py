@@ -1,5 +1,6 @@
 """JWT tokens: `Authorization: Token <jwt>` (RealWorld) or `Bearer <jwt>`."""
 
+import copy
 import logging
 import uuid
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
-from conduit.readcache import read_through
+from conduit.readcache import read_through, user_scope
 from events.core.context import bind_actor
 
 _SCHEMES = (b"token", b"bearer")
@@ -107,14 +108,17 @@ class JWTAuthentication(BaseAuthentication):
             raise AuthenticationFailed("is invalid")
         token = parts[1].decode("latin-1")
         claims = token_claims(token)
-        # Remembered until the next business change: a password change (which moves the
-        # version on) and a deactivation both publish one, so neither waits for the cache.
+        # Remembered until a change of the user: a password change and a deactivation both
+        # forget the user's reads, so neither waits for the cache. A copy, since the services
+        # change the user they are handed (the remembered one is every request's).
         user = read_through(
+            (user_scope(claims.user_id),),
             ("token-user", claims.user_id),
             lambda: get_user_model().objects.filter(pk=claims.user_id, is_active=True).first(),
         )
         if user is None or not token_is_current(user, claims):
             raise AuthenticationFailed("is invalid")
+        user = copy.copy(user)
         bind_actor(user.pk)
         # request.auth: the view that changes a password names the token it came through.
         return user, claims

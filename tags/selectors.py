@@ -1,6 +1,6 @@
 """Reads of tags."""
 
-from conduit.readcache import read_through
+from conduit.readcache import LISTS, ROWS, read_through
 from tags.models import Tag
 
 
@@ -8,6 +8,7 @@ def tag_names_in_use() -> list[str]:
     """Every tag attached to at least one article, most used first, then by name (read from
     the tags' counters, and remembered until the next business change)."""
     return read_through(
+        (ROWS, LISTS),
         ("tags-in-use",),
         lambda: list(
             Tag.objects.filter(articles_count__gt=0)

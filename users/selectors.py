@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conduit.errors import NotFound
-from conduit.readcache import read_through
+from conduit.readcache import read_named, read_through, user_scope, viewer_scope
 from users.models import Follow, User
 
 
@@ -16,6 +16,7 @@ def followed_among(viewer: Any, user_ids: Iterable[int]) -> frozenset[int]:
     if viewer is None or not viewer.is_authenticated or not ids:
         return frozenset()
     return read_through(
+        (viewer_scope(viewer.pk),),
         ("followed-among", viewer.pk, ids),
         lambda: frozenset(
             Follow.objects.filter(follower=viewer.pk, followed_id__in=ids).values_list(
@@ -49,9 +50,14 @@ def profile_row(user: User, *, following: bool = False) -> ProfileRow:
 def profile_get(*, username: str, viewer: Any = None) -> ProfileRow:
     """The profile of the user called `username`, with `following` for `viewer` (None or
     anonymous: False); NotFound("profile") otherwise."""
-    profile = read_through(
-        ("profile", username),
-        lambda: _profile_row(User.objects.filter(username=username)),
+    profile = read_named(
+        "profile",
+        username,
+        find_id=lambda: User.objects.filter(username=username).values_list("pk", flat=True).first(),
+        scopes=lambda user_id: (user_scope(user_id),),
+        read_by_id=lambda user_id: _profile_row(User.objects.filter(pk=user_id)),
+        read_by_name=lambda: _profile_row(User.objects.filter(username=username)),
+        name_of=lambda profile: profile.username,
     )
     if profile is None:
         raise NotFound("profile")

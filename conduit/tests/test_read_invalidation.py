@@ -1,6 +1,8 @@
 """The read cache forgets after exactly the events that can change a read: each registered
-event class is wired to invalidation if and only if it says it changes reads, and publishing
-one through the real bus replaces the stamp if and only if it does."""
+event class is wired to a handler that forgets reads (`forget_*`) if and only if it says it
+changes reads, and publishing one through the real bus renews a stamp if and only if it does.
+Which reads each event forgets, and that none is stale after it, is
+conduit/tests/test_scoped_reads.py."""
 
 import dataclasses
 import typing
@@ -8,7 +10,15 @@ import typing
 import pytest
 from django.core.cache import caches
 
-from conduit.readcache import VERSION_KEY, invalidate_read_cache
+from conduit.readcache import (
+    EVERYTHING,
+    LISTS,
+    article_scope,
+    forget_everything,
+    stamp_key,
+    user_scope,
+    viewer_scope,
+)
 from events import bus
 from events.core.event import Event
 from events.core.wiring import handler_tables
@@ -17,6 +27,8 @@ from events.ops.catalog import catalogued_event_types
 pytestmark = pytest.mark.django_db
 
 SAMPLES: dict[object, object] = {int: 1, str: "x", bool: True, float: 1.0}
+# Every scope a sample event (ids 1) can touch.
+SCOPES = (EVERYTHING, LISTS, article_scope(1), user_scope(1), viewer_scope(1))
 
 
 def sample(event_type: type[Event]) -> Event:
@@ -33,26 +45,35 @@ def sample(event_type: type[Event]) -> Event:
     return event_type(**values)
 
 
+def forgets_reads(handler: object) -> bool:
+    return handler is forget_everything or getattr(handler, "__name__", "").startswith("forget_")
+
+
 def invalidation_wired() -> set[type[Event]]:
     return {
         event_type
         for table in handler_tables().values()
         for event_type, handlers in table.items()
-        if invalidate_read_cache in handlers
+        if any(forgets_reads(handler) for handler in handlers)
     }
 
 
+def stamps() -> dict[str, object]:
+    return {scope: caches["default"].get(stamp_key(scope)) for scope in SCOPES}
+
+
 @pytest.mark.parametrize("event_type", catalogued_event_types(), ids=lambda cls: cls.type_name)
-def test_an_event_invalidates_the_reads_exactly_when_it_changes_them(
+def test_an_event_forgets_reads_exactly_when_it_changes_them(
     event_type, django_capture_on_commit_callbacks
 ):
     assert (event_type in invalidation_wired()) == event_type.changes_reads
-    caches["default"].set(VERSION_KEY, "before")
+    caches["default"].set_many({stamp_key(scope): "before" for scope in SCOPES})
 
     with django_capture_on_commit_callbacks(execute=True):
         bus.publish(sample(event_type))
 
-    assert (caches["default"].get(VERSION_KEY) != "before") == event_type.changes_reads
+    renewed = {scope for scope, stamp in stamps().items() if stamp != "before"}
+    assert bool(renewed) == event_type.changes_reads, renewed
 
 
 def test_a_login_and_tag_facts_leave_the_reads_alone():

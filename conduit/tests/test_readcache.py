@@ -1,11 +1,22 @@
-"""Reads are remembered until a business change publishes an event, and never after."""
+"""Reads are remembered until a business change renews one of their scopes, and never after."""
 
 import pytest
 from django.core.cache import caches
 
 from articles.models import Article
 from articles.tests.factories import ArticleFactory, FavoriteFactory
-from conduit.readcache import invalidate_read_cache, read_through
+from conduit.readcache import (
+    EVERYTHING,
+    LISTS,
+    LOOKUPS,
+    ROWS,
+    HostStamps,
+    article_scope,
+    clear_memory,
+    forget_reads,
+    read_through,
+    stamp_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,29 +25,81 @@ pytestmark = pytest.mark.django_db
 def read_cache(settings):
     settings.READ_CACHE_SECONDS = 60
     yield
-    caches["reads"].clear()
+    clear_memory()
 
 
-def test_read_through_remembers_until_the_cache_is_invalidated():
-    computed = []
+def counter() -> tuple[list[int], object]:
+    computed: list[int] = []
 
-    def compute():
+    def compute() -> int:
         computed.append(1)
         return len(computed)
 
-    assert read_through(("answer", 42), compute) == 1
-    assert read_through(("answer", 42), compute) == 1
-    assert read_through(("answer", 43), compute) == 2, "other parts, other entry"
-    invalidate_read_cache()
-    assert read_through(("answer", 42), compute) == 3
+    return computed, compute
+
+
+def test_read_through_remembers_until_one_of_its_scopes_is_forgotten():
+    _, compute = counter()
+    scopes = (LISTS, article_scope(7))
+
+    assert read_through(scopes, ("answer", 42), compute) == 1
+    assert read_through(scopes, ("answer", 42), compute) == 1
+    assert read_through(scopes, ("answer", 43), compute) == 2, "other parts, other entry"
+    forget_reads(article_scope(8))
+    assert read_through(scopes, ("answer", 42), compute) == 1, "another article's scope"
+    forget_reads(article_scope(7))
+    assert read_through(scopes, ("answer", 42), compute) == 3
+    forget_reads(LISTS)
+    assert read_through(scopes, ("answer", 42), compute) == 4
+    forget_reads(EVERYTHING)
+    assert read_through(scopes, ("answer", 42), compute) == 5
+
+
+def test_a_stamp_the_shared_cache_lost_forgets_what_was_remembered_under_it():
+    _, compute = counter()
+    read_through((LISTS,), ("page",), compute)
+    forget_reads(LISTS)
+    read_through((LISTS,), ("page",), compute)
+
+    caches["default"].delete(stamp_key(LISTS))  # evicted, or the cache restarted
+
+    assert read_through((LISTS,), ("page",), compute) == 3
+    assert read_through((LISTS,), ("page",), compute) == 3
+
+
+def test_hits_and_misses_are_counted():
+    hits, misses = LOOKUPS.labels("hit"), LOOKUPS.labels("miss")
+    before = (hits._value.get(), misses._value.get())
+    _, compute = counter()
+
+    read_through((LISTS,), ("counted",), compute)
+    read_through((LISTS,), ("counted",), compute)
+    read_through((LISTS,), ("counted",), compute)
+
+    assert (hits._value.get() - before[0], misses._value.get() - before[1]) == (2, 1)
+
+
+def test_the_stamps_of_one_host_are_shared_through_a_mapped_file(tmp_path, settings):
+    settings.READ_CACHE_STAMPS = str(tmp_path / "stamps")
+    _, compute = counter()
+    assert read_through((LISTS,), ("page",), compute) == 1
+    assert read_through((LISTS,), ("page",), compute) == 1
+
+    # Another process of the host maps the same file and forgets the lists.
+    HostStamps(tmp_path / "stamps").renew((LISTS,))
+
+    assert read_through((LISTS,), ("page",), compute) == 2
+    assert read_through((ROWS,), ("rows",), compute) == 3
+    HostStamps(tmp_path / "stamps").renew((LISTS,))
+    assert read_through((ROWS,), ("rows",), compute) == 3, "another scope's stamp is its own"
 
 
 def test_read_through_computes_every_time_when_turned_off(settings):
     settings.READ_CACHE_SECONDS = 0
     computed = []
 
-    read_through(("x",), lambda: computed.append(1))
-    read_through(("x",), lambda: computed.append(1))
+    read_through((LISTS,), ("x",), lambda: computed.append(1))
+    read_through((LISTS,), ("x",), lambda: computed.append(1))
 
     assert len(computed) == 2
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import caches
 
-from conduit.readcache import VERSION_KEY
+from conduit.readcache import EVERYTHING, stamp_key
 from events.system.maintenance import BulkOperationCompleted
 from users.events import UserProfileUpdated, UserRegistered, UserUnfollowed
 from users.models import Follow, User
@@ -164,7 +164,7 @@ def test_deactivating_alice_in_the_admin_stops_her_token_at_once(
     settings.READ_CACHE_SECONDS = 60
     alices_client = client_for(alice)
     assert alices_client.get("/api/user").status_code == 200  # her user is now remembered
-    stamp = caches["default"].get(VERSION_KEY)
+    stamp = caches["default"].get(stamp_key(EVERYTHING))
 
     with django_capture_on_commit_callbacks() as after_commit:
         response = staff_client.post(
@@ -180,7 +180,7 @@ def test_deactivating_alice_in_the_admin_stops_her_token_at_once(
         )
         # Nothing another process can see happens before the commit: a reader that
         # re-cached the old user under a new stamp would keep her token working.
-        assert caches["default"].get(VERSION_KEY) == stamp
+        assert caches["default"].get(stamp_key(EVERYTHING)) == stamp
     for callback in after_commit:
         callback()
 
