@@ -62,11 +62,15 @@ run: seed
 	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker' INT TERM; \
 	  wait $$server $$worker
 
-# Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers.
+# Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers (one
+# folder per port, so two instances on one host keep theirs apart). The system checks run
+# first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
+# (collectstatic runs only the static files' checks, gunicorn none.)
 serve: install
-	rm -rf .prometheus && mkdir -p .prometheus
+	DEBUG=$${DEBUG:-off} $(PY) manage.py check
+	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
-	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus \
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \
 	  $(VENV)/bin/gunicorn conduit.wsgi:application \
 	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 

@@ -1,15 +1,21 @@
 """Shared fixtures: the personas alice, bob and charlie, and API clients."""
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
+from conduit.tests.support import IsolatedRedisCache
 from events.testing import (  # noqa: F401 - fixtures for every test
     mock_event_bus,
     operation_clock,
 )
 from users.tests.factories import UserFactory
+
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 
 @pytest.fixture(autouse=True)
@@ -19,15 +25,35 @@ def _deliver_background_events_on_commit(settings):
     settings.EVENTS_DELIVER_ON_COMMIT = True
 
 
+@pytest.fixture(scope="session")
+def _suite_shared_cache():
+    """The suite's `default` cache: with CACHE_URL naming Redis (.ci/run's last pass), that
+    Redis under a key prefix of this test process's own, so the suite really uses it; else
+    memory."""
+    configured = django_settings.CACHES["default"]
+    if not (os.environ.get("CACHE_URL") and configured["BACKEND"] == REDIS_BACKEND):
+        yield {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+        return
+    isolated = {
+        **configured,
+        "BACKEND": "conduit.tests.support.IsolatedRedisCache",
+        "KEY_PREFIX": f"conduit-test-{os.getpid()}",
+    }
+    yield isolated
+    IsolatedRedisCache(isolated["LOCATION"], isolated).clear()  # leave the database as found
+
+
 @pytest.fixture(autouse=True)
-def _isolated_caches(settings):
-    # Each test process gets its own memory caches, and the read cache stays off unless a
-    # test turns it on: arranging rows with factories publishes no event to invalidate it.
+def _isolated_caches(settings, _suite_shared_cache):
+    # Each test starts with an empty shared cache and its process's own memory cache, and the
+    # read cache stays off unless a test turns it on: arranging rows with factories publishes
+    # no event to invalidate it.
     settings.CACHES = {
-        name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
-        for name in ("default", "reads")
+        "default": _suite_shared_cache,
+        "reads": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reads"},
     }
     settings.READ_CACHE_SECONDS = 0
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,13 @@ from django.apps import AppConfig
 
 class ConduitConfig(AppConfig):
     """The project's API conventions; an app so that its receivers (the read cache's
-    invalidation) are wired like every other app's."""
+    invalidation) are wired like every other app's, and its checks run at start."""
 
     name = "conduit"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from conduit.sharedcache import check_shared_cache
+
+        checks.register(check_shared_cache, checks.Tags.caches)

@@ -116,6 +116,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable or stalled Redis costs a request one second, never a hang; the failure
+    # is reported (conduit/sharedcache.py). `?socket_timeout=2` in CACHE_URL overrides.
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("socket_connect_timeout", 1.0)
+    _redis_options.setdefault("socket_timeout", 1.0)
 # How long a read may be remembered; 0 turns the read cache off. Any business change
 # invalidates it at once (conduit/readcache.py).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)

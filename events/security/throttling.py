@@ -7,7 +7,8 @@
 
 Rates are RATE_LIMIT_RATES (README, "Security"); RATE_LIMITS=off turns them all off, for load
 tests that create hundreds of users from one address. The counts live in the shared cache
-(CACHE_URL), so every process and host counts alike. A refused request is answered 429 with
+(CACHE_URL), so every process and host counts alike; when it fails, the request is let
+through and the failure reported (conduit/sharedcache.py). A refused request is answered 429 with
 Retry-After (conduit/errors.py) and recorded once per client, scope and minute
 (RateLimitExceeded).
 """
@@ -22,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from conduit.clients import client_ip
+from conduit.sharedcache import TolerantCache
 from events.security import services
 from events.security.models import CLIENT_IP_MAX_LENGTH
 
@@ -47,6 +49,8 @@ class ScopedRateLimit(SimpleRateThrottle):
     """DRF's sliding-window throttle, with the scope and its rate chosen per request."""
 
     cache_format = "conduit:throttle:%(scope)s:%(ident)s"
+    # A broken shared cache must not refuse every write: it counts nothing, loudly.
+    cache = TolerantCache("rate_limit")
 
     def __init__(self) -> None:
         # SimpleRateThrottle reads a fixed rate here; ours depends on the request.
