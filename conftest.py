@@ -8,6 +8,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
+from conduit.readcache import clear_memory
 from conduit.tests.support import IsolatedRedisCache
 from events.testing import (  # noqa: F401 - fixtures for every test
     mock_event_bus,
@@ -45,15 +46,14 @@ def _suite_shared_cache():
 
 @pytest.fixture(autouse=True)
 def _isolated_caches(settings, _suite_shared_cache):
-    # Each test starts with an empty shared cache and its process's own memory cache, and the
+    # Each test starts with an empty shared cache and an empty read-cache memory, and the
     # read cache stays off unless a test turns it on: arranging rows with factories publishes
     # no event to invalidate it.
-    settings.CACHES = {
-        "default": _suite_shared_cache,
-        "reads": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reads"},
-    }
+    settings.CACHES = {"default": _suite_shared_cache}
+    settings.READ_CACHE_STAMPS = "shared"  # in that cache (conduit/tests/test_readcache.py: a file)
     settings.READ_CACHE_SECONDS = 0
     caches["default"].clear()
+    clear_memory()
 
 
 @pytest.fixture(autouse=True)

@@ -107,24 +107,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
 
 # `default` is shared by every process (one host: files; several: CACHE_URL=redis://...); it
-# holds the read cache's version stamp. `reads` holds what each process remembers.
+# holds the read cache's version stamps (a few hundred: conduit/readcache.py) besides the rate
+# limits and lockouts; what each process remembers is in its own memory (READ_CACHE_ENTRIES).
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'shared'}"),
-    "reads": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "conduit-reads",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
 }
+_ONE_HOST = CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+if _ONE_HOST:
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # An unreachable or stalled Redis costs a request one second, never a hang; the failure
     # is reported (conduit/sharedcache.py). `?socket_timeout=2` in CACHE_URL overrides.
     _redis_options = CACHES["default"].setdefault("OPTIONS", {})
     _redis_options.setdefault("socket_connect_timeout", 1.0)
     _redis_options.setdefault("socket_timeout", 1.0)
-# How long a read may be remembered; 0 turns the read cache off. Any business change
-# invalidates it at once (conduit/readcache.py).
+# How long a read may be remembered; 0 turns the read cache off. A business change forgets
+# the reads it changes at once (conduit/readcache.py).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)
+# Reads each process remembers at most: room for the pages a busy site's readers spread over
+# (bench/mix.py reports the hit rate), a few hundred MB at worst.
+READ_CACHE_ENTRIES = env.int("READ_CACHE_ENTRIES", default=20000)
+# Where the read cache's version stamps are: "shared" (the shared cache: Redis across hosts),
+# or a file that the processes of one host map into memory, the default with the file cache.
+READ_CACHE_STAMPS = env.str(
+    "READ_CACHE_STAMPS", default=str(BASE_DIR / ".cache" / "read-stamps") if _ONE_HOST else "shared"
+)
 
 AUTH_USER_MODEL = "users.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
