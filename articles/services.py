@@ -22,6 +22,7 @@ from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from events.core.operations import bulk_apply
+from events.core.unit_of_work import unit_of_work
 from tags.models import Tag
 from tags.services import (
     tag_names_clean,
@@ -87,7 +88,7 @@ def _link_tags(article: Article, tags: Sequence[Tag]) -> None:
     )
 
 
-@transaction.atomic
+@unit_of_work
 def article_create(
     *,
     author: User,
@@ -123,7 +124,7 @@ def article_create(
     return article
 
 
-@transaction.atomic
+@unit_of_work
 def article_update(
     *,
     article: Article,
@@ -205,7 +206,7 @@ def article_set_hidden(*, article: Article, hidden: bool) -> bool:
     return True
 
 
-@transaction.atomic
+@unit_of_work
 def article_delete(*, article: Article, user: User) -> None:
     """Delete the article with its tag links, favorites and (through comments' receiver) its
     comments. The row lock makes a concurrent or repeated delete a 404, and keeps favorites
@@ -231,7 +232,7 @@ def article_delete(*, article: Article, user: User) -> None:
         )
 
 
-@transaction.atomic
+@unit_of_work
 def articles_delete(*, articles: Iterable[Article]) -> int:
     """Delete several articles on their authors' behalf (the admin's "delete selected"),
     each through article_delete, as one bulk operation; one deleted meanwhile is skipped.
@@ -244,7 +245,7 @@ def articles_delete(*, articles: Iterable[Article]) -> int:
     )
 
 
-@transaction.atomic
+@unit_of_work
 def article_favorite(*, article: Article, user: User) -> Article:
     """Make the article one of the user's favorites; a repeat changes nothing."""
     locked = article_lock(article=article)
@@ -267,7 +268,7 @@ def article_favorite(*, article: Article, user: User) -> Article:
     return article
 
 
-@transaction.atomic
+@unit_of_work
 def article_unfavorite(*, article: Article, user: User) -> Article:
     """Take the article out of the user's favorites; a repeat changes nothing. A hidden
     article's too (an account removal takes back every favorite): the reader's count, which

@@ -12,10 +12,11 @@ from comments.models import Comment
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from events.core.operations import bulk_apply
+from events.core.unit_of_work import unit_of_work
 from users.models import User
 
 
-@transaction.atomic
+@unit_of_work
 def comment_create(*, article: Article, author: User, body: str) -> Comment:
     if not body.strip():
         raise Invalid("body", "can't be blank")
@@ -32,7 +33,7 @@ def comment_create(*, article: Article, author: User, body: str) -> Comment:
     return comment
 
 
-@transaction.atomic
+@unit_of_work
 def comment_delete(*, comment: Comment, user: User) -> None:
     """Only the comment's author may delete it; a comment deleted meanwhile is a 404."""
     locked = Comment.objects.select_for_update().filter(pk=comment.pk).first()
@@ -48,7 +49,7 @@ def comment_delete(*, comment: Comment, user: User) -> None:
     )
 
 
-@transaction.atomic
+@unit_of_work
 def comments_delete(*, comments: Iterable[Comment]) -> int:
     """Delete several comments on their authors' behalf (the admin's "delete selected"),
     each through comment_delete, as one bulk operation; one deleted meanwhile is skipped.
@@ -76,7 +77,7 @@ def comment_set_hidden(*, comment: Comment, hidden: bool) -> bool:
     return True
 
 
-@transaction.atomic
+@unit_of_work
 def comments_delete_for_article(*, article_id: int) -> int:
     """Delete an article's comments, announcing each; called while the article is deleted.
     Returns how many were deleted."""

@@ -1,10 +1,12 @@
 """The outbox: what a publish writes in the publisher's transaction, and the task that
 delivers it.
 
-- the audit trail: one EventRecord per event (`record_event`), read back by `event_from_record`;
-  an event class that is no business change (`Event.audited` False: a page view) writes none;
+- the audit trail: one EventRecord per event (`record_event`; a unit of work's events all in
+  one INSERT, `record_events`), read back by `event_from_record`; an event class that is no
+  business change (`Event.audited` False: a page view) writes none;
 - the deliveries: one `django.tasks` task row (`deliver_event`, on the `django_tasks_db`
-  backend) per (event, background handler), inserted in one statement;
+  backend) per (event, background handler), inserted in one statement (a unit of work's, of
+  all its events, too);
 - the receipts: `deliver_event` runs a handler and writes its DeliveryReceipt in one
   transaction, so a redelivered event has no second effect.
 
@@ -28,8 +30,9 @@ from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from events.core import metrics
-from events.core.context import current_context, event_context
+from events.core.context import EventContext, current_context, event_context
 from events.core.event import Event, from_payload
+from events.core.unit_of_work import PendingEvent
 from events.models import DeliveryReceipt, EventRecord
 
 logger = logging.getLogger(__name__)
@@ -40,8 +43,28 @@ logger = logging.getLogger(__name__)
 
 def record_event(event: Event) -> EventRecord:
     """Append the event to the audit trail, stamped with who and what caused it."""
-    context = current_context()
-    return EventRecord.objects.create(
+    record = _record(event, current_context())
+    record.save(force_insert=True)
+    return record
+
+
+def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
+    """Append a unit of work's events to the audit trail in one INSERT, each stamped with the
+    context it was published in, and enqueue all their deliveries in one more; returns the
+    deliveries' ids."""
+    EventRecord.objects.bulk_create(_record(item.event, item.context) for item in pending)
+    rows = [
+        _delivery_row(item.event.event_id, handler)
+        for item in pending
+        for handler in item.background
+    ]
+    if rows:
+        DBTaskResult.objects.bulk_create(rows)
+    return [row.id for row in rows]
+
+
+def _record(event: Event, context: EventContext) -> EventRecord:
+    return EventRecord(
         event_id=event.event_id,
         type=event.type_name,
         version=event.version,
@@ -217,6 +240,10 @@ class DatabaseOutbox:
             return []
         record_event(event)
         return enqueue_deliveries(event, handlers)
+
+    def record_many(self, pending: Sequence[PendingEvent]) -> list[UUID]:
+        # A unit of work collects audited events only (events/core/unit_of_work.py).
+        return record_events(pending)
 
     def deliver_now(self, delivery_ids: list[UUID]) -> None:
         self._deliver_now(delivery_ids)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from conduit.errors import Invalid
 from events import bus
 from events.core.operations import bulk_operation
+from events.core.unit_of_work import unit_of_work
 from tags.events import TagCreated, TagDeleted, TagRemoved, TagUsed
 from tags.models import Tag
 
@@ -37,7 +38,7 @@ def tag_names_clean(names: Sequence[str]) -> list[str]:
     return cleaned
 
 
-@transaction.atomic(savepoint=False)
+@unit_of_work(savepoint=False)
 def tags_get_or_create(*, names: Sequence[str]) -> list[Tag]:
     """The tags called `names`, cleaned and sorted, creating (and announcing) the new ones."""
     names = tag_names_clean(names)
@@ -74,7 +75,7 @@ def tags_mark_removed(*, names: Sequence[str], article_id: int) -> None:
         bus.publish(TagRemoved(name=name, article_id=article_id))
 
 
-@transaction.atomic
+@unit_of_work
 def tags_delete_unused() -> list[str]:
     """Delete every tag no article uses, as one bulk operation; returns their names."""
     with bulk_operation("tags.delete_unused") as operation:

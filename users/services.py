@@ -6,13 +6,14 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
 from conduit.errors import Conflict, DomainError, Invalid, InvalidCredentials, NotFound
 from events import bus
 from events.core.operations import bulk_apply, bulk_operation
+from events.core.unit_of_work import unit_of_work
 from users.events import (
     UserAccessChanged,
     UserAnonymised,
@@ -60,7 +61,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     user = User(username=username, email=email)
     user.set_password(password)
     try:
-        with transaction.atomic():
+        with unit_of_work():
             user.save(force_insert=True)
             bus.publish(UserRegistered(user_id=user.pk, username=user.username, email=user.email))
     except IntegrityError:
@@ -87,7 +88,7 @@ def user_login(*, email: str, password: str, client_ip: str = "", user_agent: st
     if user is None or not user.check_password(password) or not user.is_active:
         login_attempted.send(sender=User, outcome="failed", refusal=None, **attempt)
         raise InvalidCredentials()
-    with transaction.atomic():
+    with unit_of_work():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
         bus.publish(UserLoggedIn(user_id=user.pk, username=user.username))
@@ -155,7 +156,7 @@ def user_update(
             setattr(user, name, value)
     changed_fields = tuple(changes)
     try:
-        with transaction.atomic():
+        with unit_of_work():
             user.save(update_fields=saved_fields)
             bus.publish(UserProfileUpdated(user_id=user.pk, changed_fields=changed_fields))
     except IntegrityError:
@@ -171,7 +172,7 @@ def user_follow(*, follower: User, followed: User) -> bool:
     """`follower` follows `followed`; True when that is new. Following yourself is Invalid."""
     if follower.pk == followed.pk:
         raise Invalid("profile", "cannot follow yourself")
-    with transaction.atomic():
+    with unit_of_work():
         # get_or_create catches the IntegrityError of a concurrent twin and fetches its row.
         _, created = Follow.objects.get_or_create(follower=follower, followed=followed)
         if created:
@@ -181,14 +182,14 @@ def user_follow(*, follower: User, followed: User) -> bool:
 
 def user_unfollow(*, follower: User, followed: User) -> bool:
     """`follower` no longer follows `followed`; True when there was a follow to remove."""
-    with transaction.atomic():
+    with unit_of_work():
         deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
         if deleted:
             bus.publish(UserUnfollowed(follower_id=follower.pk, followed_id=followed.pk))
     return bool(deleted)
 
 
-@transaction.atomic
+@unit_of_work
 def user_set_active(*, user: User, active: bool) -> User:
     """Deactivate an account (its tokens are refused from the next request on, it cannot log
     in) or reactivate it; a repeat changes nothing."""
@@ -200,7 +201,7 @@ def user_set_active(*, user: User, active: bool) -> User:
     return user
 
 
-@transaction.atomic
+@unit_of_work
 def user_access_update(
     *,
     user: User,
@@ -231,7 +232,7 @@ def user_access_update(
     return user
 
 
-@transaction.atomic
+@unit_of_work
 def user_delete(*, user: User) -> None:
     """Remove an account and everything it owns, each removal through its own service: its
     follows here, its favorites, articles and comments in the apps that own them (through
@@ -263,7 +264,7 @@ def user_is_anonymised(user: User) -> bool:
     return user.email == anonymous_email(user.pk)
 
 
-@transaction.atomic
+@unit_of_work
 def user_anonymise(*, user: User) -> bool:
     """Forget who owns an account but keep what they wrote: their follows are undone here and
     their favorites taken back by articles (through `account_anonymising`), each through its
@@ -296,14 +297,14 @@ def user_anonymise(*, user: User) -> bool:
     return True
 
 
-@transaction.atomic
+@unit_of_work
 def users_delete(*, users: Iterable[User]) -> int:
     """Remove several accounts (the admin's "delete selected"), each through user_delete, as
     one bulk operation; one removed meanwhile is skipped. Returns how many were removed."""
     return bulk_apply("users.delete", users, lambda user: user_delete(user=user), gone=NotFound)
 
 
-@transaction.atomic
+@unit_of_work
 def users_set_active(*, users: Iterable[User], active: bool) -> int:
     """Deactivate (or reactivate) several accounts through user_set_active, as one bulk
     operation; those already so are skipped. Returns how many changed."""
@@ -317,7 +318,7 @@ def users_set_active(*, users: Iterable[User], active: bool) -> int:
     return operation.succeeded
 
 
-@transaction.atomic
+@unit_of_work
 def follows_delete(*, follows: Iterable[Follow]) -> int:
     """Undo several follows through user_unfollow, as one bulk operation; returns how many
     were still there to undo."""

@@ -30,13 +30,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 from django.db.backends.signals import connection_created
 
 from events.analytics import services, tally
 from events.analytics.models import HourlyCount
 from events.analytics.tally import SlowSample
 from events.core import metrics
+from events.core.unit_of_work import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def flush(now: datetime | None = None) -> dict[str, Any]:
         if not (pending.any() or grown):
             return {}
         try:
-            with transaction.atomic():
+            with unit_of_work():
                 written = {
                     "views": services.views_add(pending.views, now=now),
                     "searches": services.searches_add(pending.searches),

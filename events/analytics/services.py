@@ -30,6 +30,7 @@ from events.analytics.models import (
 )
 from events.analytics.tally import SlowSample
 from events.core.context import event_context
+from events.core.unit_of_work import unit_of_work
 from events.system.analytics import (
     ArticleViewIncremented,
     HighTrafficDetected,
@@ -206,7 +207,7 @@ def milestone_of(count: int, *, lowest: int = 1) -> int | None:
     return 10 ** (len(str(count)) - 1)
 
 
-@transaction.atomic
+@unit_of_work
 def milestone_check(*, user_id: int, kind: str, count: int) -> bool:
     """The user's `kind` count is `count` now: announce the milestone it reached, unless it
     was announced before (by this or a concurrent check). True when announced now."""
@@ -223,7 +224,7 @@ def milestone_check(*, user_id: int, kind: str, count: int) -> bool:
     return True
 
 
-@transaction.atomic
+@unit_of_work
 def popular_tag_check(*, name: str, articles_count: int) -> bool:
     """The tag is on `articles_count` articles now: announce the threshold (10, 100...) it
     reached, unless announced before. True when announced now."""

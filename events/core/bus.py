@@ -2,15 +2,16 @@
 
 `publish(event)`, inside the caller's transaction, hands the event to the bus's outbox (the
 audit record and one durable delivery per background subscriber, events/outbox.py); after
-commit it sends the event's signal to the inline subscribers with `send_robust`. A rollback
-leaves nothing behind. The outbox is plugged in at start-up (events/bootstrap.py), so the
-core imports no model.
+commit it sends the event's signal to the inline subscribers with `send_robust`. Inside a
+unit of work (events/core/unit_of_work.py: the services' transactions) the event waits for the
+unit's end, where all of its events are recorded together. A rollback leaves nothing behind.
+The outbox is plugged in at start-up (events/bootstrap.py), so the core imports no model.
 """
 
 import inspect
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from time import perf_counter
@@ -22,10 +23,11 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
-from events.core import metrics
+from events.core import metrics, unit_of_work
 from events.core.context import Origin, current_origin, enter_dispatch, leave_dispatch
 from events.core.event import Event
 from events.core.operations import note_published
+from events.core.unit_of_work import PendingEvent
 
 logger = logging.getLogger(__name__)
 _record_sample = metrics.record_sample
@@ -39,6 +41,10 @@ class Outbox(Protocol):
     def record(self, event: Event, handlers: tuple[str, ...]) -> list[UUID]:
         """In the publisher's transaction: the audit record and one delivery per background
         handler; returns the deliveries' ids."""
+
+    def record_many(self, pending: Sequence[PendingEvent]) -> list[UUID]:
+        """At the end of a unit of work, in its transaction: the audit records of all its
+        events in one INSERT, and all their deliveries in one more; returns their ids."""
 
     def deliver_now(self, delivery_ids: list[UUID]) -> None:
         """After commit, with EVENTS_DELIVER_ON_COMMIT: run those deliveries in this process."""
@@ -163,17 +169,17 @@ class EventBus:
     # Publishing --------------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        outbox = self._outbox
-        if outbox is None:
-            raise NoOutboxError(
-                "This EventBus has no outbox to record events in: EventsConfig.ready() plugs "
-                "in the database's; a bus made by hand takes one: EventBus(outbox=...)."
-            )
+        outbox = self._require_outbox()
         route = self.route_for(type(event))
         if event.audited:
-            # One transaction for record and deliveries, without a savepoint inside the caller's.
-            with transaction.atomic(savepoint=False):
-                delivery_ids = outbox.record(event, route.background)
+            if unit_of_work.collect(self, event, route.background):
+                # Recorded with the unit's other events, just before its commit.
+                delivery_ids = []
+            else:
+                # One transaction for record and deliveries, without a savepoint inside the
+                # caller's.
+                with transaction.atomic(savepoint=False):
+                    delivery_ids = outbox.record(event, route.background)
         else:
             # Nothing is written (a page view): no transaction, which would cost a read
             # ~20 µs (events/outbox.py refuses such an event a background handler).
@@ -189,6 +195,22 @@ class EventBus:
             transaction.on_commit(dispatch, robust=True)
         if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
             transaction.on_commit(partial(outbox.deliver_now, delivery_ids), robust=True)
+
+    def record_pending(self, pending: list[PendingEvent]) -> None:
+        """A unit of work ends (events/core/unit_of_work.py): its events and their deliveries,
+        two INSERTs in its transaction; the deliveries run after commit as a publish's do."""
+        outbox = self._require_outbox()
+        delivery_ids = outbox.record_many(pending)
+        if delivery_ids and settings.EVENTS_DELIVER_ON_COMMIT:
+            transaction.on_commit(partial(outbox.deliver_now, delivery_ids), robust=True)
+
+    def _require_outbox(self) -> Outbox:
+        if self._outbox is None:
+            raise NoOutboxError(
+                "This EventBus has no outbox to record events in: EventsConfig.ready() plugs "
+                "in the database's; a bus made by hand takes one: EventBus(outbox=...)."
+            )
+        return self._outbox
 
     async def publish_async(self, event: Event) -> None:
         # thread_sensitive: the same thread, connection and transaction as the caller's ORM calls.

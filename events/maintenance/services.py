@@ -10,13 +10,13 @@ step is idempotent, so a second request, or a redelivered one, changes nothing.
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 
 from articles.models import Article, Favorite
 from comments.models import Comment
 from events import bus
 from events.core.operations import bulk_operation
+from events.core.unit_of_work import unit_of_work
 from events.models import EventRecord
 from events.ops.redaction import personal_data_records, personal_data_redact
 from events.system.maintenance import UserDataCleanupRequested
@@ -99,7 +99,7 @@ def user_data_clean_up(*, user_id: int, keep_content: bool) -> bool:
     anonymises the account, whose articles and comments stay. Either way the account's
     personal data is then redacted in the audit trail (events.ops.redaction), all but the
     records of content kept. True when anything changed; a repeat changes nothing."""
-    with transaction.atomic(), bulk_operation("user_data.cleanup") as operation:
+    with unit_of_work(), bulk_operation("user_data.cleanup") as operation:
         user = User.objects.filter(pk=user_id).first()
         account = "gone already"
         if user is not None and keep_content:

@@ -11,7 +11,6 @@ with favorites, comments and deletes.
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from comments.models import Comment
 from comments.services import comment_set_hidden
 from conduit.errors import Invalid, NotFound
 from events import bus
+from events.core.unit_of_work import unit_of_work
 from events.moderation.models import HIDDEN_STATES, Flag, ModerationItem, Reason, Source, State
 from events.moderation.selectors import earlier_repeats
 from events.moderation.spam import Verdict, spam_verdict
@@ -35,7 +35,7 @@ from events.system.moderation import (
 from users.models import User
 
 
-@transaction.atomic
+@unit_of_work
 def content_flag(
     *, user: User, article: Article, comment: Comment | None = None, reason: str, note: str = ""
 ) -> Flag:
@@ -66,7 +66,7 @@ def content_flag(
     return flag
 
 
-@transaction.atomic
+@unit_of_work
 def content_check_spam(
     *, article_id: int | None = None, comment_id: int | None = None
 ) -> Verdict | None:
@@ -100,14 +100,14 @@ def content_check_spam(
     return verdict
 
 
-@transaction.atomic
+@unit_of_work
 def content_approve(*, item: ModerationItem, moderator: User) -> bool:
     """The moderator approves the item: its open flags are resolved and its content is
     visible again. False when it was already approved."""
     return _decide(item, moderator, State.APPROVED)
 
 
-@transaction.atomic
+@unit_of_work
 def content_remove(*, item: ModerationItem, moderator: User) -> bool:
     """The moderator removes the item: its content is hidden for good (the row stays, for the
     audit trail) and its open flags are resolved. False when it was already removed."""
@@ -130,7 +130,7 @@ def content_review_many(
             outcome = "gone"
         counts[outcome] += 1
     if counts["selected"] > 1:
-        with transaction.atomic():
+        with unit_of_work():
             bus.publish(
                 BulkOperationCompleted(
                     kind=f"moderation.{decision}",

@@ -12,10 +12,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db import transaction
-
 from events import bus
 from events.core.event import event_types
+from events.core.unit_of_work import flush_collected, unit_of_work
 from events.models import REDACTED, EventRecord
 from events.system.maintenance import PersonalDataRedacted
 
@@ -35,6 +34,8 @@ def personal_data_records(
     """The stored events whose payloads still hold personal data of account `user_id`
     (records already redacted are left out). Those of the aggregates in `keep_aggregates`
     ("article", "comment") are left whole: content kept public keeps its history."""
+    # The events this transaction published (a cleanup's deletions) are redacted too.
+    flush_collected()
     found = []
     for type_name, cls in sorted(event_types().items()):
         if not cls.personal_data or cls.aggregate_type in keep_aggregates:
@@ -50,7 +51,7 @@ def personal_data_records(
     return found
 
 
-@transaction.atomic
+@unit_of_work
 def personal_data_redact(*, user_id: int, keep_aggregates: Collection[str] = ()) -> int:
     """Blank the personal data of account `user_id` in every stored payload that holds it
     and record PersonalDataRedacted; returns how many records changed (0, and nothing

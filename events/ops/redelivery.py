@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from events.core.operations import bulk_operation
+from events.core.unit_of_work import unit_of_work
 from events.models import EventRecord
 from events.outbox import deliveries
 
@@ -39,7 +39,7 @@ def deliveries_retry(rows: Iterable[DBTaskResult]) -> int:
     """Hand failed deliveries back to the worker with a fresh budget of attempts, as one bulk
     operation (those no longer failed are skipped); returns how many."""
     ids = [row.pk for row in rows]
-    with transaction.atomic(), bulk_operation("deliveries.retry") as operation:
+    with unit_of_work(), bulk_operation("deliveries.retry") as operation:
         retried = DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.FAILED).update(
             status=TaskResultStatus.READY,
             run_after=get_date_max(),

@@ -5,12 +5,13 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Max
 from django.utils import timezone
 
 from conduit.sharedcache import TolerantCache
 from events import bus
+from events.core.unit_of_work import unit_of_work
 from events.security.models import (
     CLIENT_IP_MAX_LENGTH,
     PATH_MAX_LENGTH,
@@ -36,7 +37,7 @@ Reason = SuspiciousActivity.Reason
 _hit_markers = TolerantCache("rate_limit_hit")
 
 
-@transaction.atomic
+@unit_of_work
 def login_attempt_record(
     *, email: str, user_id: int | None, outcome: str, client_ip: str, user_agent: str
 ) -> LoginAttempt:
@@ -69,7 +70,7 @@ def account_lock_if_due(*, user_id: int, client_ip: str) -> AccountLock | None:
     locked already; publishes UserAccountLocked. The decision holds the account's row lock
     and counts what has committed, so failures racing each other lock it exactly once."""
     window = settings.SECURITY_LOCKOUT_WINDOW_SECONDS
-    with transaction.atomic():
+    with unit_of_work():
         if User.objects.select_for_update().filter(pk=user_id).first() is None:
             return None
         now = timezone.now()
@@ -108,7 +109,7 @@ def account_lock_if_due(*, user_id: int, client_ip: str) -> AccountLock | None:
     return lock
 
 
-@transaction.atomic
+@unit_of_work
 def account_unlock(*, lock: AccountLock, by: User | None) -> bool:
     """End a lock before its time (staff, in the admin); publishes UserAccountUnlocked.
     False, and nothing published, when it had already ended."""
@@ -130,7 +131,7 @@ def account_unlock(*, lock: AccountLock, by: User | None) -> bool:
     return True
 
 
-@transaction.atomic
+@unit_of_work
 def credential_stuffing_report_if_due(*, client_ip: str, at: datetime) -> SuspiciousActivity | None:
     """Report an address whose failed logins within SECURITY_STUFFING_WINDOW_SECONDS before
     `at` named SECURITY_STUFFING_ACCOUNTS distinct emails or more, once per window."""
@@ -156,7 +157,7 @@ def credential_stuffing_report_if_due(*, client_ip: str, at: datetime) -> Suspic
     )
 
 
-@transaction.atomic
+@unit_of_work
 def new_ip_after_lock_report_if_due(
     *, user_id: int, client_ip: str, at: datetime
 ) -> SuspiciousActivity | None:
@@ -248,7 +249,7 @@ def rate_limit_exceeded(
     if not _hit_markers.add(f"conduit:rate-limit-hit:{marker.hexdigest()}", 1, 120):
         return False
     try:
-        with transaction.atomic():
+        with unit_of_work():
             hit = RateLimitHit.objects.create(
                 minute=minute,
                 scope=scope,

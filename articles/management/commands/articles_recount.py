@@ -3,6 +3,7 @@ from django.db import transaction
 
 from articles.counters import counters_rebuild, counters_snapshot
 from events.core.operations import bulk_operation
+from events.core.unit_of_work import unit_of_work
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
 def _recount(*, dry_run: bool) -> dict[str, tuple[int, int]]:
     """The counters that were off, before -> after the recount; a dry run rolls it back. A
     real one that corrected any is one bulk operation (BulkOperationCompleted)."""
-    with transaction.atomic(), bulk_operation("articles.recount") as operation:
+    with unit_of_work(), bulk_operation("articles.recount") as operation:
         before = counters_snapshot()
         counters_rebuild()
         after = counters_snapshot()

@@ -1,10 +1,10 @@
 """`manage.py seed_demo [--if-empty]`: a small demo data set, written through the services."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from articles.services import article_create, article_favorite
 from comments.services import comment_create
+from events.core.unit_of_work import unit_of_work
 from users.models import User
 from users.services import user_follow, user_register, user_update
 
@@ -115,7 +115,7 @@ COMMENTS = [
 
 def seed_demo() -> dict[str, int]:
     """Create the demo users, follows, articles, favorites and comments; returns counts."""
-    with transaction.atomic():
+    with unit_of_work():
         users = {
             name: user_register(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD)
             for name, _ in USERS
