@@ -11,10 +11,10 @@ its own `favorites_count`: hiding it moves the counters exactly as deleting it w
 it again moves them back, and the writes to a hidden article move only what it still counts.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Model, OuterRef, Q, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Model, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleTotal, AuthorStats, Favorite
@@ -23,8 +23,8 @@ from tags.models import Tag
 
 def article_added(*, article_id: int, author_id: int, tag_names: Sequence[str]) -> None:
     _tags_add(tag_names, +1)
-    _add(AuthorStats, author_id, articles_count=+1)
-    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=+1)
+    _add(AuthorStats, {author_id: {"articles_count": +1}})
+    _add(ArticleTotal, {article_id % ArticleTotal.SHARDS: {"articles_count": +1}})
 
 
 def article_removed(
@@ -50,21 +50,20 @@ def _article_counted(
     delta: int,
 ) -> None:
     _tags_add(tag_names, delta)
-    readers = list(favorited_by)
-    if readers:
-        AuthorStats.objects.filter(pk__in=readers).update(
-            favorites_count=F("favorites_count") + delta
-        )
-    if readers and delta > 0:
-        # A reader whose row a rebuild dropped (it counted nothing) gets it back.
-        counted = set(AuthorStats.objects.filter(pk__in=readers).values_list("pk", flat=True))
-        for reader in set(readers) - counted:
-            _add(AuthorStats, reader, favorites_count=delta)
-    _add(AuthorStats, author_id, articles_count=delta)
-    _add(ArticleTotal, article_id % ArticleTotal.SHARDS, articles_count=delta)
+    # The readers' rows and the author's in one statement (the author may be a reader too).
+    stats = {reader: {"favorites_count": delta} for reader in favorited_by}
+    stats.setdefault(author_id, {})["articles_count"] = delta
+    _add(AuthorStats, stats)
+    _add(ArticleTotal, {article_id % ArticleTotal.SHARDS: {"articles_count": delta}})
 
 
 def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:
+    if added and removed:
+        delta = Case(When(name__in=added, then=Value(1)), default=Value(-1))
+        Tag.objects.filter(name__in=[*added, *removed]).update(
+            articles_count=F("articles_count") + delta
+        )
+        return
     _tags_add(added, +1)
     _tags_add(removed, -1)
 
@@ -73,13 +72,13 @@ def favorite_added(*, article_id: int, user_id: int, visible: bool = True) -> No
     """A favorite of an article; the reader's count counts visible articles only."""
     Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") + 1)
     if visible:
-        _add(AuthorStats, user_id, favorites_count=+1)
+        _add(AuthorStats, {user_id: {"favorites_count": +1}})
 
 
 def favorite_removed(*, article_id: int, user_id: int, visible: bool = True) -> None:
     Article.objects.filter(pk=article_id).update(favorites_count=F("favorites_count") - 1)
     if visible:
-        _add(AuthorStats, user_id, favorites_count=-1)
+        _add(AuthorStats, {user_id: {"favorites_count": -1}})
 
 
 def _tags_add(names: Sequence[str], delta: int) -> None:
@@ -87,17 +86,64 @@ def _tags_add(names: Sequence[str], delta: int) -> None:
         Tag.objects.filter(name__in=names).update(articles_count=F("articles_count") + delta)
 
 
-def _add(model: type[Model], pk: int, **deltas: int) -> None:
-    """Add `deltas` to a counter row, creating it on first use. The row stays locked until
-    commit, so call it late in the transaction."""
-    changes = {field: F(field) + delta for field, delta in deltas.items()}
-    if model.objects.filter(pk=pk).update(**changes):
+def _add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
+    """Add to counter rows, by primary key, in one statement. The rows stay locked until
+    commit, so call it late in the transaction.
+
+    A count that goes up may have no row yet: one upsert creates it or adds to it (INSERT …
+    ON CONFLICT DO UPDATE, exact under concurrency, no savepoint). A count that goes down
+    counted what is taken away, so its row is there: one UPDATE (an upsert's VALUES would
+    have to pass the non-negative check of a count that is only being lowered), except for
+    ArticleTotal's signed shards, where a recount may have left the shard empty."""
+    if not deltas:
         return
-    try:
-        with transaction.atomic():
-            model.objects.create(pk=pk, **deltas)
-    except IntegrityError:  # created by a concurrent transaction in the meantime
-        model.objects.filter(pk=pk).update(**changes)
+    lowering = any(delta < 0 for row in deltas.values() for delta in row.values())
+    if lowering and model is not ArticleTotal:
+        _update_add(model, deltas)
+    else:
+        _upsert_add(model, deltas)
+
+
+def _upsert_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    # Every counter of the row (an INSERT gives the others their 0, which adds nothing).
+    names = [field.name for field in model._meta.concrete_fields if not field.primary_key]
+    key = quote(model._meta.pk.column)
+    columns = [quote(model._meta.get_field(name).column) for name in names]
+    row_sql = f"({', '.join(['%s'] * (len(names) + 1))})"
+    sets = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
+    sql = (
+        f"INSERT INTO {table} ({key}, {', '.join(columns)}) "
+        f"VALUES {', '.join([row_sql] * len(deltas))} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+    )
+    # In key order, so that two transactions lock the rows they share in the same order.
+    params = [
+        value
+        for pk in sorted(deltas)
+        for value in (pk, *(deltas[pk].get(name, 0) for name in names))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _update_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
+    if len(deltas) == 1:
+        [(pk, row)] = deltas.items()
+        model.objects.filter(pk=pk).update(**{name: F(name) + n for name, n in row.items()})
+        return
+    names = {name for row in deltas.values() for name in row}
+    by_row = {
+        name: Case(
+            *(When(pk=pk, then=Value(row[name])) for pk, row in deltas.items() if name in row),
+            default=Value(0),
+        )
+        for name in names
+    }
+    model.objects.filter(pk__in=sorted(deltas)).update(
+        **{name: F(name) + delta for name, delta in by_row.items()}
+    )
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from articles.events import (
 )
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
+from conduit.inserts import insert_new
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work
@@ -53,9 +54,22 @@ def _slug_candidates(title: str) -> Iterator[str]:
         yield f"{base or 'article'}-{suffix}"
 
 
+def _insert_with_unique_slug(article: Article) -> None:
+    """Insert the new article under the first free slug for its title. The unique index
+    decides, not a check-then-save, in one statement when the slug is free (conduit/inserts.py:
+    no savepoint), so concurrent creates of one title each end up with their own slug."""
+    for slug in _slug_candidates(article.title):
+        article.slug = slug
+        if insert_new([article]):
+            return
+        if not Article.objects.filter(slug=slug).exists():
+            raise IntegrityError(f"{article.title!r} broke a constraint other than the slug's.")
+    raise _no_free_slug(article)
+
+
 def _save_with_unique_slug(article: Article, **save_kwargs: object) -> None:
-    """Save under the first free slug for the article's title. The unique index decides, not
-    a check-then-save, so concurrent saves of one title each end up with their own slug."""
+    """Save an edited article under the first free slug for its new title; as above, the
+    unique index decides (a savepoint per try: an UPDATE has no ON CONFLICT)."""
     for slug in _slug_candidates(article.title):
         article.slug = slug
         try:
@@ -65,7 +79,11 @@ def _save_with_unique_slug(article: Article, **save_kwargs: object) -> None:
         except IntegrityError:
             if not Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
                 raise  # some other constraint failed
-    raise IntegrityError(f"No free slug for {article.title!r} after {SLUG_SUFFIX_ATTEMPTS} tries.")
+    raise _no_free_slug(article)
+
+
+def _no_free_slug(article: Article) -> IntegrityError:
+    return IntegrityError(f"No free slug for {article.title!r} after {SLUG_SUFFIX_ATTEMPTS} tries.")
 
 
 def _required(field: str, value: str) -> str:
@@ -108,7 +126,7 @@ def article_create(
         created_at=now,
         updated_at=now,
     )
-    _save_with_unique_slug(article)
+    _insert_with_unique_slug(article)
     _link_tags(article, tags_get_or_create(names=names))
     bus.publish(
         ArticleCreated(
@@ -252,11 +270,8 @@ def article_favorite(*, article: Article, user: User) -> Article:
     if locked.hidden:  # hidden by moderation since the caller found it
         raise NotFound("article")
     article.favorites_count = locked.favorites_count
-    try:
-        # A savepoint: the unique (user, article) index says whether it is already a favorite.
-        with transaction.atomic():
-            Favorite.objects.create(user=user, article=article)
-    except IntegrityError:
+    # The unique (user, article) index says whether it is already a favorite.
+    if not insert_new([Favorite(user=user, article=article)]):
         return article
     counters.favorite_added(article_id=article.pk, user_id=user.pk)
     article.favorites_count += 1

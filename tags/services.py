@@ -7,9 +7,8 @@ The article-tag link rows belong to articles; articles.services writes them and 
 import unicodedata
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
-
 from conduit.errors import Invalid
+from conduit.inserts import insert_new
 from events import bus
 from events.core.operations import bulk_operation
 from events.core.unit_of_work import unit_of_work
@@ -43,22 +42,24 @@ def tags_get_or_create(*, names: Sequence[str]) -> list[Tag]:
     """The tags called `names`, cleaned and sorted, creating (and announcing) the new ones."""
     names = tag_names_clean(names)
     found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
-    for name in names:
-        if name not in found:
-            found[name] = _tag_create(name)
+    missing = [Tag(name=name) for name in names if name not in found]
+    if missing:
+        found |= _tags_create(missing)
     return [found[name] for name in names]
 
 
-def _tag_create(name: str) -> Tag:
-    try:
-        # A savepoint: a concurrent request may create the same name between our read and
-        # this insert; the unique index decides, and the loser reads the winner's row.
-        with transaction.atomic():
-            tag = Tag.objects.create(name=name)
-    except IntegrityError:
-        return Tag.objects.get(name=name)
-    bus.publish(TagCreated(name=name))
-    return tag
+def _tags_create(tags: list[Tag]) -> dict[str, Tag]:
+    """Insert the new tags in one statement. A concurrent request may create some of the
+    same names between our read and this insert: the unique index decides (conduit/inserts.py),
+    and we read the winner's rows; only the tags inserted here are announced."""
+    created = {tag.name: tag for tag in insert_new(tags, key="name")}
+    for tag in tags:
+        if tag.name in created:
+            bus.publish(TagCreated(name=tag.name))
+    others = [tag.name for tag in tags if tag.name not in created]
+    if others:
+        created |= {tag.name: tag for tag in Tag.objects.filter(name__in=others)}
+    return created
 
 
 def tags_mark_used(*, names: Sequence[str], article_id: int) -> None:

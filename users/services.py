@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conduit.errors import Conflict, DomainError, Invalid, InvalidCredentials, NotFound
+from conduit.inserts import insert_new
 from events import bus
 from events.core.operations import bulk_apply, bulk_operation
 from events.core.unit_of_work import unit_of_work
@@ -173,8 +174,8 @@ def user_follow(*, follower: User, followed: User) -> bool:
     if follower.pk == followed.pk:
         raise Invalid("profile", "cannot follow yourself")
     with unit_of_work():
-        # get_or_create catches the IntegrityError of a concurrent twin and fetches its row.
-        _, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+        # The unique (follower, followed) index settles a concurrent twin (conduit/inserts.py).
+        created = bool(insert_new([Follow(follower=follower, followed=followed)]))
         if created:
             bus.publish(UserFollowed(follower_id=follower.pk, followed_id=followed.pk))
     return created
@@ -370,9 +371,19 @@ def _check_password(password: object) -> None:
 def _ensure_available(
     *, username: str | None, email: str | None, exclude_pk: int | None = None
 ) -> None:
-    others = User.objects.exclude(pk=exclude_pk) if exclude_pk is not None else User.objects
-    if username is not None and others.filter(username=username).exists():
-        raise Conflict("username")
+    """Conflict (409) when another account holds the username or the email; one query for
+    both (each is unique, so at most two accounts hold them)."""
+    wanted = Q()
+    if username is not None:
+        wanted |= Q(username=username)
     # Emails are stored lower-cased, so an exact match is a case-insensitive one.
-    if email is not None and others.filter(email=email).exists():
+    if email is not None:
+        wanted |= Q(email=email)
+    if not wanted:
+        return
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk is not None else User.objects
+    taken = list(others.filter(wanted).order_by().values_list("username", flat=True)[:2])
+    if username in taken:
+        raise Conflict("username")
+    if taken:
         raise Conflict("email")

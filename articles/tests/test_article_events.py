@@ -283,3 +283,27 @@ def test_an_anonymous_or_unknown_favorite_publishes_nothing(
     assert api_client.post(f"/api/articles/{article.slug}/favorite").status_code == 401
     assert client_for(alice).post("/api/articles/nope/favorite").status_code == 404
     mock_event_bus.assert_nothing_published()
+
+
+@pytest.mark.django_db
+def test_creating_an_article_writes_its_events_in_one_insert_and_their_deliveries_in_one_more(
+    alice, client_for, django_assert_max_num_queries
+):
+    TagFactory(name="new")
+    TagFactory(name="old")
+    client = client_for(alice)
+
+    # The token's user, then the unit of work: its savepoint (inside the test's transaction),
+    # the article, the tags, their links, one statement per counter table, the events, their
+    # deliveries, the release. It was 17 or more (an INSERT per event and per event's
+    # deliveries, a savepoint pair around the slug).
+    with django_assert_max_num_queries(11) as captured:
+        response = client.post("/api/articles", {"article": NEW_ARTICLE}, format="json")
+
+    assert response.status_code == 201
+    inserts = [query["sql"] for query in captured.captured_queries if "INSERT" in query["sql"]]
+    assert sum('INTO "events_eventrecord"' in sql for sql in inserts) == 1
+    assert sum('INTO "django_tasks_database_dbtaskresult"' in sql for sql in inserts) == 1
+    savepoints = [query for query in captured.captured_queries if "SAVEPOINT" in query["sql"]]
+    assert len(savepoints) == 2  # the unit's own SAVEPOINT and RELEASE, nothing else
+    assert EventRecord.objects.count() == 3  # ArticleCreated and two TagUsed

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import services
 from articles.models import Article, Favorite
@@ -55,10 +56,47 @@ def test_a_slug_clash_at_insert_is_retried_with_a_suffix(alice):
 @pytest.mark.django_db
 def test_other_integrity_errors_are_not_swallowed(alice):
     with (
-        mock.patch.object(Article, "save", side_effect=IntegrityError("boom")),
+        mock.patch.object(services, "insert_new", side_effect=IntegrityError("boom")),
         pytest.raises(IntegrityError, match="boom"),
     ):
         make(alice)
+
+
+@pytest.mark.django_db
+def test_a_row_refused_while_its_slug_is_free_is_an_error_not_a_retry(alice):
+    # SQLite's INSERT OR IGNORE skips a row that breaks any constraint, not only the slug's.
+    with (
+        mock.patch.object(services, "insert_new", return_value=[]) as insert,
+        pytest.raises(IntegrityError, match="other than the slug"),
+    ):
+        make(alice)
+
+    assert insert.call_count == 1
+
+
+@pytest.mark.django_db
+def test_other_integrity_errors_of_an_edit_are_not_swallowed(alice):
+    article = make(alice)
+
+    with (
+        mock.patch.object(Article, "save", side_effect=IntegrityError("boom")),
+        pytest.raises(IntegrityError, match="boom"),
+    ):
+        article_update(article=article, user=alice, title="Wyverns")
+
+
+@pytest.mark.django_db
+def test_a_free_slug_costs_one_insert_and_no_savepoint_of_its_own(alice):
+    with CaptureQueriesContext(connection) as captured:
+        article = make(alice, title="Unclaimed")
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    # The one savepoint is the service's own, nested in the test's transaction.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    assert sum('INTO "articles_article" ' in sql for sql in inserts) == 1
+    assert article.slug == "unclaimed"
+    assert Article.objects.get(pk=article.pk).slug == "unclaimed"
 
 
 @pytest.mark.django_db

@@ -1,9 +1,13 @@
 """GET /api/tags and tags.services."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from articles.services import article_create
 from articles.tests.factories import ArticleFactory
+from events.models import EventRecord
 from events.system.maintenance import BulkOperationCompleted
 from tags.events import TagCreated, TagDeleted
 from tags.models import Tag
@@ -80,7 +84,13 @@ def test_tags_get_or_create_creates_only_new_names_and_announces_them(mock_event
 def test_a_tag_created_concurrently_is_fetched_not_duplicated(mock_event_bus, monkeypatch):
     # As if another request inserted "race" between our read and our insert.
     TagFactory(name="race")
-    monkeypatch.setattr(Tag.objects, "filter", lambda **kwargs: Tag.objects.none())
+    real_filter, reads = Tag.objects.filter, []
+
+    def stale_first_read(**kwargs):
+        reads.append(kwargs)
+        return Tag.objects.none() if len(reads) == 1 else real_filter(**kwargs)
+
+    monkeypatch.setattr(Tag.objects, "filter", stale_first_read)
 
     tags = tags_get_or_create(names=["race"])
 
@@ -127,3 +137,30 @@ def test_a_tag_cannot_be_renamed_or_added_in_the_admin(client, alice):
     assert list(Tag.objects.values_list("name", flat=True)) == ["old"]
     assert client.get("/api/articles", {"tag": "old"}).json()["articlesCount"] == 1
     assert client.get("/admin/tags/tag/add/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_articles_with_one_new_tag_create_it_once_and_announce_it_once(alice, bob):
+    barrier, errors = threading.Barrier(2), []
+
+    def create(author) -> None:
+        try:
+            barrier.wait()
+            article_create(
+                author=author, title="Fresh", description="d", body="b", tag_list=["fresh", "new"]
+            )
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(author,)) for author in (alice, bob)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(Tag.objects.values_list("name", "articles_count")) == [("fresh", 2), ("new", 2)]
+    created = EventRecord.objects.filter(type="tags.TagCreated")
+    assert sorted(record.payload["name"] for record in created) == ["fresh", "new"]

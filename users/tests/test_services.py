@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conduit.errors import Conflict, Invalid, InvalidCredentials
 from events.models import EventRecord
@@ -271,3 +272,38 @@ def test_users_events_are_frozen_slotted_keyword_only_and_documented(event_type)
     assert event_type.__doc__
     assert event_type.aggregate_type == "user"
     assert event_type.aggregate_id_field in {field.name for field in dataclasses.fields(event_type)}
+
+
+@pytest.mark.django_db
+def test_a_follow_is_one_insert_without_a_savepoint_and_a_repeat_inserts_nothing(alice, bob):
+    with CaptureQueriesContext(connection) as first:
+        assert user_follow(follower=bob, followed=alice) is True
+    with CaptureQueriesContext(connection) as repeat:
+        assert user_follow(follower=bob, followed=alice) is False
+
+    def statements(captured, word):
+        sqls = [query["sql"] for query in captured.captured_queries]
+        return [sql for sql in sqls if sql.startswith(word)]
+
+    # Each call's one savepoint is its unit of work's own, inside the test's transaction.
+    assert len(statements(first, "SAVEPOINT")) == len(statements(repeat, "SAVEPOINT")) == 1
+    assert sum('"users_follow"' in sql for sql in statements(first, "INSERT")) == 1
+    assert not any('"users_follow"' in sql for sql in statements(first, "SELECT"))
+    assert Follow.objects.count() == 1
+    assert EventRecord.objects.filter(type="users.UserFollowed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_registration_checks_the_username_and_the_email_in_one_query():
+    UserFactory(username="taken", email="taken@example.com")
+
+    with CaptureQueriesContext(connection) as captured:
+        user_register(username="fresh", email="fresh@example.com", password="long enough")
+
+    selects = [query for query in captured.captured_queries if query["sql"].startswith("SELECT")]
+    assert len(selects) == 1
+    with pytest.raises(Conflict) as username_taken:
+        user_register(username="taken", email="other@example.com", password="long enough")
+    with pytest.raises(Conflict) as email_taken:
+        user_register(username="other", email="TAKEN@example.com", password="long enough")
+    assert (username_taken.value.key, email_taken.value.key) == ("username", "email")
