@@ -161,7 +161,11 @@ def read_named[T](
     with _memory_lock:
         memory[id_key] = found
     value = read_through(scopes(found), (kind, found), lambda: read_by_id(found))
-    return value if value is not None and name_of(value) == name else None
+    if value is not None and name_of(value) == name:
+        return value
+    # Renamed in a transaction not committed yet (its forgetting runs after the commit): the
+    # database's answer, not remembered.
+    return read_by_name()
 
 
 _memory_lock = threading.Lock()
