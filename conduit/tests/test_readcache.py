@@ -67,16 +67,30 @@ def test_a_stamp_the_shared_cache_lost_forgets_what_was_remembered_under_it():
     assert read_through((LISTS,), ("page",), compute) == 3
 
 
+def test_another_process_reads_what_one_computed_from_the_shared_cache():
+    _, compute = counter()
+    assert read_through((LISTS,), ("page",), compute) == 1
+
+    clear_memory()  # another process: its own memory, the same shared cache
+
+    assert read_through((LISTS,), ("page",), compute) == 1
+    forget_reads(LISTS)
+    clear_memory()
+    assert read_through((LISTS,), ("page",), compute) == 2
+
+
 def test_hits_and_misses_are_counted():
-    hits, misses = LOOKUPS.labels("hit"), LOOKUPS.labels("miss")
-    before = (hits._value.get(), misses._value.get())
+    results = [LOOKUPS.labels(result) for result in ("hit", "shared", "miss")]
+    before = [result._value.get() for result in results]
     _, compute = counter()
 
     read_through((LISTS,), ("counted",), compute)
     read_through((LISTS,), ("counted",), compute)
     read_through((LISTS,), ("counted",), compute)
+    clear_memory()
+    read_through((LISTS,), ("counted",), compute)
 
-    assert (hits._value.get() - before[0], misses._value.get() - before[1]) == (2, 1)
+    assert [r._value.get() - b for r, b in zip(results, before, strict=True)] == [2, 1, 1]
 
 
 def test_the_stamps_of_one_host_are_shared_through_a_mapped_file(tmp_path, settings):
