@@ -14,7 +14,19 @@ it again moves them back, and the writes to a hidden article move only what it s
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Model, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleTotal, AuthorStats, Favorite
@@ -60,7 +72,8 @@ def _article_counted(
 def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:
     if added and removed:
         delta = Case(When(name__in=added, then=Value(1)), default=Value(-1))
-        Tag.objects.filter(name__in=[*added, *removed]).update(
+        names = [*added, *removed]
+        _in_key_order(Tag.objects.filter(name__in=names), len(names)).update(
             articles_count=F("articles_count") + delta
         )
         return
@@ -83,7 +96,17 @@ def favorite_removed(*, article_id: int, user_id: int, visible: bool = True) -> 
 
 def _tags_add(names: Sequence[str], delta: int) -> None:
     if names:
-        Tag.objects.filter(name__in=names).update(articles_count=F("articles_count") + delta)
+        _in_key_order(Tag.objects.filter(name__in=names), len(names)).update(
+            articles_count=F("articles_count") + delta
+        )
+
+
+def _in_key_order[M: Model](rows: QuerySet[M], at_most: int) -> QuerySet[M]:
+    """The same rows, for one UPDATE that locks them in primary-key order first (a locking
+    subquery). A plain multi-row UPDATE locks rows in whatever order it finds them, and two
+    that share rows deadlock: eight concurrent POSTs with the same two tags did."""
+    locked = rows.order_by("pk").select_for_update(no_key=True).values("pk")[:at_most]
+    return rows.model.objects.filter(pk__in=locked)
 
 
 def _add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
@@ -141,7 +164,7 @@ def _update_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> 
         )
         for name in names
     }
-    model.objects.filter(pk__in=sorted(deltas)).update(
+    _in_key_order(model.objects.filter(pk__in=list(deltas)), len(deltas)).update(
         **{name: F(name) + delta for name, delta in by_row.items()}
     )
 

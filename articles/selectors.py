@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
@@ -111,19 +112,32 @@ def _row(  # one parameter per column of _COLUMNS, then the body when read
     )
 
 
+# A reader's marks are remembered whole, everything they favorited and everyone they follow,
+# while that is at most this many: then a new article, which changes the pages, changes no
+# reader's marks (conduit.readcache). Beyond it, and with the read cache off, per page.
+WHOLE_MARKS_LIMIT = 2000
+
+
 def _for_viewer(rows: list[ArticleRow], viewer: User | None) -> list[ArticleRow]:
     """The rows with `favorited` and the author's `following` for the viewer (the shared
-    rows as they are for anonymous viewers): one query for the whole page, remembered like
-    the page itself."""
+    rows as they are for anonymous viewers): at most one query, remembered until the viewer
+    favorites or follows."""
     if viewer is None or not rows:
         return rows
-    article_ids = tuple(row.id for row in rows)
-    author_ids = tuple(sorted({row.author.id for row in rows}))
-    favorited, following = read_through(
-        (viewer_scope(viewer.pk),),
-        ("marks", viewer.pk, article_ids, author_ids),
-        lambda: _marks(viewer, article_ids, author_ids),
-    )
+    marks = None
+    if settings.READ_CACHE_SECONDS:
+        marks = read_through(
+            (viewer_scope(viewer.pk),), ("marks", viewer.pk), lambda: _marks(viewer)
+        )
+    if marks is None:
+        article_ids = tuple(row.id for row in rows)
+        author_ids = tuple(sorted({row.author.id for row in rows}))
+        marks = read_through(
+            (viewer_scope(viewer.pk),),
+            ("marks", viewer.pk, article_ids, author_ids),
+            lambda: _marks(viewer, article_ids, author_ids),
+        )
+    favorited, following = marks
     return [
         replace(
             row,
@@ -137,24 +151,33 @@ def _for_viewer(rows: list[ArticleRow], viewer: User | None) -> list[ArticleRow]
 
 
 def _marks(
-    viewer: User, article_ids: Sequence[int], author_ids: Sequence[int]
-) -> tuple[frozenset[int], frozenset[int]]:
-    """Which of the articles the viewer favorited, and which of the authors they follow."""
+    viewer: User,
+    article_ids: Sequence[int] | None = None,
+    author_ids: Sequence[int] | None = None,
+) -> tuple[frozenset[int], frozenset[int]] | None:
+    """Which of the articles the viewer favorited, and which of the authors they follow; all
+    of them when no ids are given, or None when they are more than WHOLE_MARKS_LIMIT."""
     kind = IntegerField()
-    favorited = (
-        Favorite.objects.filter(user=viewer, article_id__in=article_ids)
-        .annotate(kind=Value(_FAVORITED, output_field=kind))
-        .values_list("kind", "article_id")
+    favorites = Favorite.objects.filter(user=viewer)
+    follows = Follow.objects.filter(follower=viewer)
+    if article_ids is not None:
+        favorites = favorites.filter(article_id__in=article_ids)
+    if author_ids is not None:
+        follows = follows.filter(followed_id__in=author_ids)
+    favorited = favorites.annotate(kind=Value(_FAVORITED, output_field=kind)).values_list(
+        "kind", "article_id"
     )
-    following = (
-        Follow.objects.filter(follower=viewer, followed_id__in=author_ids)
-        .annotate(kind=Value(_FOLLOWING, output_field=kind))
-        .values_list("kind", "followed_id")
+    following = follows.annotate(kind=Value(_FOLLOWING, output_field=kind)).values_list(
+        "kind", "followed_id"
     )
-    pairs = list(favorited.union(following, all=True))
+    pairs = favorited.union(following, all=True)
+    whole = article_ids is None and author_ids is None
+    found = list(pairs[: WHOLE_MARKS_LIMIT + 1] if whole else pairs)
+    if whole and len(found) > WHOLE_MARKS_LIMIT:
+        return None
     return (
-        frozenset(pk for kind, pk in pairs if kind == _FAVORITED),
-        frozenset(pk for kind, pk in pairs if kind == _FOLLOWING),
+        frozenset(pk for kind, pk in found if kind == _FAVORITED),
+        frozenset(pk for kind, pk in found if kind == _FOLLOWING),
     )
 
 

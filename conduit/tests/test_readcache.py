@@ -181,3 +181,40 @@ def test_a_warm_read_costs_no_query_at_all(client_for, alice, bob, path, django_
         again = client.get(path).json()
 
     assert again == first
+
+
+def test_a_readers_marks_are_remembered_whole_so_a_new_article_leaves_them(
+    client_for, alice, bob, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    favorite = ArticleFactory(author=bob)
+    FavoriteFactory(user=alice, article=favorite)
+    client = client_for(alice)
+    client.post(f"/api/profiles/{bob.username}/follow")
+    client.get("/api/articles")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(bob).post(
+            "/api/articles",
+            {"article": {"title": "New", "description": "d", "body": "b"}},
+            format="json",
+        )
+    with django_assert_num_queries(2):  # the page and its total; the marks are remembered
+        articles = client.get("/api/articles").json()["articles"]
+
+    assert [(a["title"], a["favorited"], a["author"]["following"]) for a in articles] == [
+        ("New", False, True),
+        (favorite.title, True, True),
+    ]
+
+
+def test_a_reader_with_more_marks_than_remembered_whole_gets_them_per_page(
+    client_for, alice, bob, monkeypatch
+):
+    monkeypatch.setattr("articles.selectors.WHOLE_MARKS_LIMIT", 1)
+    first, second = ArticleFactory(author=bob), ArticleFactory(author=bob)
+    FavoriteFactory(user=alice, article=first)
+    FavoriteFactory(user=alice, article=second)
+
+    articles = client_for(alice).get("/api/articles?limit=1").json()["articles"]
+
+    assert [(a["slug"], a["favorited"]) for a in articles] == [(second.slug, True)]
