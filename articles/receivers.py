@@ -1,7 +1,7 @@
 """articles' wiring: every article event changes reads (conduit.readcache), and each forgets
-only those: a new article shows in the lists (of its own tags only, among tag lists) and the
-tags; an edit, a delete and a favorite in any list and on the article's own page (the
-favorite also in the reader's marks).
+only those: a new article shows in the lists (of its own tags only, among tag lists; in its
+author's followers' feeds only) and the tags; an edit, a delete and a favorite in any list and
+on the article's own page (the favorite also in the reader's marks).
 In the worker, the full-text index follows every create, edit and delete (articles/search.py),
 and a create that brings the site's count to a round number is announced to staff
 (articles/milestones.py)."""
@@ -19,15 +19,24 @@ from conduit.readcache import (
     LISTS,
     ROWS,
     article_scope,
+    feed_scope,
     forget_reads,
     tag_scope,
     viewer_scope,
 )
 from events.core.wiring import HandlerTable, background
+from users.selectors import follower_ids
 
 
 def forget_lists(event: ArticleCreated) -> None:
-    forget_reads(LISTS, *map(tag_scope, event.tag_names))
+    """The lists, its tags' lists and its author's followers' feeds (one query for those:
+    every other reader's feed stays remembered)."""
+    followers = follower_ids(user_id=event.author_id)
+    forget_reads(
+        LISTS,
+        *map(tag_scope, event.tag_names),
+        *{feed_scope(follower) for follower in followers},
+    )
 
 
 def forget_article_reads(event: ArticleUpdated | ArticleDeleted) -> None:

@@ -24,6 +24,7 @@ from conduit.readcache import (
     LISTS,
     ROWS,
     article_scope,
+    feed_scope,
     read_named,
     read_through,
     tag_scope,
@@ -274,7 +275,8 @@ def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], in
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
     rows, count = read_through(
-        (ROWS, LISTS, viewer_scope(viewer.pk)),
+        # A followed author's new article renews the followers' scopes (articles.receivers).
+        (ROWS, feed_scope(viewer.pk)),
         ("feed-page", viewer.pk, page.limit, page.offset),
         lambda: _feed_page(viewer=viewer, page=page),
     )

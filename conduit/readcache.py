@@ -10,7 +10,9 @@ Every remembered read belongs to scopes, and every scope has a version stamp in 
   a delete, a favorite or a hide renews ROWS, since it can show in any list;
 - `article_scope(id)`: one article and its comments (SCOPE_BUCKETS below);
 - `user_scope(id)`: a user's profile and the user behind their token;
-- `viewer_scope(id)`: what a reader favorited and whom they follow (their marks, their feed);
+- `viewer_scope(id)`: what a reader favorited and whom they follow (their marks);
+- `feed_scope(id)`: a reader's feed, renewed when they follow or unfollow and when an author
+  they follow writes;
 - EVERYTHING, which every read depends on besides its own: the rare changes that show in
   reads of every kind (a new username or avatar, a deactivation, moderation) renew it.
 
@@ -86,6 +88,10 @@ def user_scope(user_id: int) -> str:
 
 def viewer_scope(user_id: int) -> str:
     return f"viewer:{user_id % SCOPE_BUCKETS}"
+
+
+def feed_scope(user_id: int) -> str:
+    return f"feed:{user_id % SCOPE_BUCKETS}"
 
 
 def stamp_key(scope: str) -> str:

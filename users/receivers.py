@@ -5,7 +5,13 @@ and an account's access in every read, so those forget everything (they are rare
 UserLoggedIn changes no read and is left out (its `changes_reads`). A new account is welcomed
 by email from the worker (users/emails.py)."""
 
-from conduit.readcache import forget_everything, forget_reads, user_scope, viewer_scope
+from conduit.readcache import (
+    feed_scope,
+    forget_everything,
+    forget_reads,
+    user_scope,
+    viewer_scope,
+)
 from events.core.wiring import HandlerTable, background
 from users.emails import send_welcome_email
 from users.events import (
@@ -39,7 +45,7 @@ def forget_profile_reads(event: UserProfileUpdated) -> None:
 
 
 def forget_follower_reads(event: UserFollowed | UserUnfollowed) -> None:
-    forget_reads(viewer_scope(event.follower_id))
+    forget_reads(viewer_scope(event.follower_id), feed_scope(event.follower_id))
 
 
 EVENT_HANDLERS: HandlerTable = {

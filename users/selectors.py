@@ -80,6 +80,11 @@ def user_find(*, username: str) -> User:
     return user
 
 
+def follower_ids(*, user_id: int) -> list[int]:
+    """The ids of the users who follow the user."""
+    return list(Follow.objects.filter(followed_id=user_id).values_list("follower_id", flat=True))
+
+
 def followers_count(*, user_id: int) -> int:
     """How many users follow the user."""
     return Follow.objects.filter(followed_id=user_id).count()

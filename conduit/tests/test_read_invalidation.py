@@ -13,7 +13,9 @@ from django.core.cache import caches
 from conduit.readcache import (
     EVERYTHING,
     LISTS,
+    ROWS,
     article_scope,
+    feed_scope,
     forget_everything,
     stamp_key,
     user_scope,
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 SAMPLES: dict[object, object] = {int: 1, str: "x", bool: True, float: 1.0}
 # Every scope a sample event (ids 1) can touch.
-SCOPES = (EVERYTHING, LISTS, article_scope(1), user_scope(1), viewer_scope(1))
+SCOPES = (EVERYTHING, ROWS, LISTS, article_scope(1), user_scope(1), viewer_scope(1), feed_scope(1))
 
 
 def sample(event_type: type[Event]) -> Event:
