@@ -226,14 +226,20 @@ class Probe:
     body: bytes
 
 
+_client: Any = None
+
+
 def probe(method: str, path: str, *, token: str = "", body: Any = None) -> Probe:
     """One request in this process (django.test.Client) with the SQL it ran."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    global _client
     extra = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
-    client = Client()
+    # One client for every probe: a new one loads the middleware again, and WhiteNoise scans
+    # every static file when it loads (~10 ms, which would drown what is measured).
+    client = _client = _client or Client()
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         if method == "GET":
