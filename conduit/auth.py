@@ -115,6 +115,7 @@ class JWTAuthentication(BaseAuthentication):
             (user_scope(claims.user_id),),
             ("token-user", claims.user_id),
             lambda: get_user_model().objects.filter(pk=claims.user_id, is_active=True).first(),
+            shared=False,
         )
         if user is None or not token_is_current(user, claims):
             raise AuthenticationFailed("is invalid")

@@ -110,9 +110,15 @@ def forget_everything(event: Event | None = None) -> None:
 
 
 def read_through[T](
-    scopes: tuple[str, ...], parts: tuple[Hashable, ...], compute: Callable[[], T]
+    scopes: tuple[str, ...],
+    parts: tuple[Hashable, ...],
+    compute: Callable[[], T],
+    *,
+    shared: bool = True,
 ) -> T:
-    """`compute()`, or what it returned for the same `parts` since the scopes last changed."""
+    """`compute()`, or what it returned for the same `parts` since the scopes last changed.
+    `shared=False` keeps the value out of the shared cache (the user behind a token: a
+    password hash has no business in Redis)."""
     seconds = settings.READ_CACHE_SECONDS
     if not seconds:
         return compute()
@@ -128,7 +134,7 @@ def read_through[T](
     if value is not _MISSING:
         _hit.inc()
         return value
-    if settings.READ_CACHE_STAMPS == "shared":
+    if shared and settings.READ_CACHE_STAMPS == "shared":
         value = _shared_read(key, compute, seconds)
     else:
         _miss.inc()

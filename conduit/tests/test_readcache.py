@@ -1,5 +1,7 @@
 """Reads are remembered until a business change renews one of their scopes, and never after."""
 
+from unittest import mock
+
 import pytest
 from django.core.cache import caches
 
@@ -17,6 +19,7 @@ from conduit.readcache import (
     read_through,
     stamp_key,
 )
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +80,18 @@ def test_another_process_reads_what_one_computed_from_the_shared_cache():
     forget_reads(LISTS)
     clear_memory()
     assert read_through((LISTS,), ("page",), compute) == 2
+
+
+def test_the_user_behind_a_token_never_reaches_the_shared_cache(client_for, alice):
+    shared = caches["default"]
+    with mock.patch.object(shared, "set", wraps=shared.set) as stored:
+        assert client_for(alice).get("/api/user").status_code == 200
+        ArticleFactory(author=alice)
+        assert client_for(alice).get("/api/articles").status_code == 200
+
+    values = [call.args[1] for call in stored.call_args_list]
+    assert values, "the list's page went to the shared cache"
+    assert not [value for value in values if isinstance(value, User)]
 
 
 def test_hits_and_misses_are_counted():
