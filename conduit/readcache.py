@@ -1,7 +1,8 @@
 """Reads remembered until a business change that touches them.
 
-Every remembered read belongs to scopes, and every scope has a version stamp in the shared
-`default` cache (a file on one host; Redis across hosts, via CACHE_URL):
+Every remembered read belongs to scopes, and every scope has a version stamp, shared by every
+process (READ_CACHE_STAMPS: a memory-mapped file on one host, `HostStamps`; the shared cache,
+Redis across hosts, `SharedCacheStamps`):
 
 - ROWS: what any article shows in any list (title, description, tags, favorites count):
   every list of articles (pages, searches, feeds) and the tags depend on it;
@@ -14,15 +15,15 @@ Every remembered read belongs to scopes, and every scope has a version stamp in 
 - `feed_scope(id)`: a reader's feed, renewed when they follow or unfollow and when an author
   they follow writes;
 - EVERYTHING, which every read depends on besides its own: the rare changes that show in
-  reads of every kind (a new username or avatar, a deactivation, moderation) renew it.
+  reads of every kind (a new username or avatar, a deactivation, a change of access) renew
+  it.
 
-A read is remembered in the process's memory under the stamps of its scopes, read in one
-`get_many`, so a write forgets only the reads of the scopes it renews: the inline handlers in
+A read is remembered in the process's memory under the stamps of its scopes, read together,
+so a write forgets only the reads of the scopes it renews: the inline handlers in
 each app's receivers.py call `forget_reads` right after the commit, with the scopes their
 event changes. A reader still answering from an old stamp started before the change was
-visible, as it would have without a cache. A stamp the shared cache lost (evicted, restarted)
-is replaced by a new one, so everything remembered under the old is forgotten with it.
-READ_CACHE_SECONDS=0 turns the cache off.
+visible, as it would have without a cache. With a cache server, what one process computed is
+kept there for the others (`_shared_read`). READ_CACHE_SECONDS=0 turns the cache off.
 
 The memory keeps the objects themselves (an LRU of READ_CACHE_ENTRIES, each for at most
 READ_CACHE_SECONDS), not pickles: unpickling a 20-article page took 200 µs, a quarter of the
