@@ -32,7 +32,6 @@ callers build new lists rather than change the ones they get.
 """
 
 import hashlib
-import logging
 import mmap
 import os
 import secrets
@@ -51,8 +50,6 @@ from prometheus_client import Counter
 
 from conduit.sharedcache import report_failure
 from events.core.event import Event
-
-logger = logging.getLogger(__name__)
 
 ROWS = "rows"
 LISTS = "lists"
