@@ -12,8 +12,9 @@ it again moves them back, and the writes to a hidden article move only what it s
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     Count,
@@ -95,10 +96,33 @@ def favorite_removed(*, article_id: int, user_id: int, visible: bool = True) -> 
 
 
 def _tags_add(names: Sequence[str], delta: int) -> None:
+    """Add `delta` to the tags' counts, in one statement that locks them in key order first
+    (`_in_key_order`, written out: every article's create, edit and delete runs it, and the
+    ORM took 0.9 ms of CPU to compile it against 0.14 ms to run it)."""
     if names:
-        _in_key_order(Tag.objects.filter(name__in=names), len(names)).update(
-            articles_count=F("articles_count") + delta
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_tags_add_statement(len(names), connection.alias), [delta, *names])
+
+
+@lru_cache(maxsize=64)
+def _tags_add_statement(count: int, alias: str) -> str:
+    """`UPDATE … WHERE id IN (SELECT id … ORDER BY id FOR NO KEY UPDATE)` for `count` names;
+    where rows cannot be locked (SQLite locks the database), the plain UPDATE."""
+    db = connections[alias]
+    quote = db.ops.quote_name
+    table = quote(Tag._meta.db_table)
+    pk = quote(Tag._meta.pk.column)
+    name = quote(Tag._meta.get_field("name").column)
+    count_column = quote(Tag._meta.get_field("articles_count").column)
+    names = ", ".join(["%s"] * count)
+    lock = ""
+    if db.features.has_select_for_update:
+        no_key = db.features.has_select_for_no_key_update
+        lock = f" ORDER BY {pk} {db.ops.for_update_sql(no_key=no_key)}"
+    return (
+        f"UPDATE {table} SET {count_column} = {count_column} + %s WHERE {pk} IN "
+        f"(SELECT {pk} FROM {table} WHERE {name} IN ({names}){lock})"
+    )
 
 
 def _in_key_order[M: Model](rows: QuerySet[M], at_most: int) -> QuerySet[M]:

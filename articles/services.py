@@ -20,7 +20,7 @@ from articles.events import (
 )
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
-from conduit.inserts import insert_new
+from conduit.inserts import insert_new, insert_rows
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work
@@ -98,11 +98,13 @@ def _ensure_author(article: Article, user: User) -> None:
 
 
 def _link_tags(article: Article, tags: Sequence[Tag]) -> None:
-    ArticleTag.objects.bulk_create(
-        ArticleTag(
-            article=article, tag=tag, position=position, article_created_at=article.created_at
-        )
-        for position, tag in enumerate(tags)
+    insert_rows(
+        [
+            ArticleTag(
+                article=article, tag=tag, position=position, article_created_at=article.created_at
+            )
+            for position, tag in enumerate(tags)
+        ]
     )
 
 

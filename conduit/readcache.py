@@ -14,6 +14,7 @@ Redis across hosts, `SharedCacheStamps`):
 - `viewer_scope(id)`: what a reader favorited and whom they follow (their marks);
 - `feed_scope(id)`: a reader's feed, renewed when they follow or unfollow and when an author
   they follow writes;
+- `followers_scope(id)`: who follows a user, renewed when someone follows or unfollows them;
 - EVERYTHING, which every read depends on besides its own: the rare changes that show in
   reads of every kind (a new username or avatar, a deactivation, a change of access) renew
   it.
@@ -90,6 +91,10 @@ def viewer_scope(user_id: int) -> str:
 
 def feed_scope(user_id: int) -> str:
     return f"feed:{user_id % SCOPE_BUCKETS}"
+
+
+def followers_scope(user_id: int) -> str:
+    return f"followers:{user_id % SCOPE_BUCKETS}"
 
 
 def stamp_key(scope: str) -> str:

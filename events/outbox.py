@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from conduit.inserts import insert_rows
 from events.core import metrics
 from events.core.context import EventContext, current_context, event_context
 from events.core.event import Event, from_payload
@@ -52,14 +53,13 @@ def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
     """Append a unit of work's events to the audit trail in one INSERT, each stamped with the
     context it was published in, and enqueue all their deliveries in one more; returns the
     deliveries' ids."""
-    EventRecord.objects.bulk_create(_record(item.event, item.context) for item in pending)
+    insert_rows([_record(item.event, item.context) for item in pending])
     rows = [
         _delivery_row(item.event.event_id, handler)
         for item in pending
         for handler in item.background
     ]
-    if rows:
-        DBTaskResult.objects.bulk_create(rows)
+    insert_rows(rows)
     return [row.id for row in rows]
 
 
@@ -141,9 +141,7 @@ def _delivery_row(event_id: UUID, handler: str, **fields: object) -> DBTaskResul
 def enqueue_deliveries(event: Event, handlers: Iterable[str]) -> list[UUID]:
     """One delivery task per handler, in a single INSERT."""
     rows = [_delivery_row(event.event_id, handler) for handler in handlers]
-    if not rows:
-        return []
-    DBTaskResult.objects.bulk_create(rows)
+    insert_rows(rows)
     return [row.id for row in rows]
 
 

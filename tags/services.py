@@ -6,6 +6,9 @@ The article-tag link rows belong to articles; articles.services writes them and 
 
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
+
+from django.db import connection, connections
 
 from conduit.errors import Invalid
 from conduit.inserts import insert_new
@@ -41,11 +44,35 @@ def tag_names_clean(names: Sequence[str]) -> list[str]:
 def tags_get_or_create(*, names: Sequence[str]) -> list[Tag]:
     """The tags called `names`, cleaned and sorted, creating (and announcing) the new ones."""
     names = tag_names_clean(names)
-    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    found = _tags_named(names)
     missing = [Tag(name=name) for name in names if name not in found]
     if missing:
         found |= _tags_create(missing)
     return [found[name] for name in names]
+
+
+def _tags_named(names: Sequence[str]) -> dict[str, Tag]:
+    """The tags among `names` that exist, by name, read in one statement built once per count
+    of names: every article written asks, and the ORM took 0.9 ms of CPU to build the query
+    that the database answered in 0.1 ms. (The tags carry their id, name and count.)"""
+    if not names:
+        return {}
+    columns = ("id", "name", "articles_count")
+    with connection.cursor() as cursor:
+        cursor.execute(_tags_named_statement(len(names), connection.alias), list(names))
+        rows = cursor.fetchall()
+    return {row[1]: Tag.from_db(connection.alias, columns, row) for row in rows}
+
+
+@lru_cache(maxsize=64)
+def _tags_named_statement(count: int, alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(
+        quote(Tag._meta.get_field(name).column) for name in ("id", "name", "articles_count")
+    )
+    name = quote(Tag._meta.get_field("name").column)
+    placeholders = ", ".join(["%s"] * count)
+    return f"SELECT {columns} FROM {quote(Tag._meta.db_table)} WHERE {name} IN ({placeholders})"
 
 
 def _tags_create(tags: list[Tag]) -> dict[str, Tag]:

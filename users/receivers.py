@@ -1,12 +1,14 @@
 """users' wiring: which remembered reads each of its events makes stale (conduit.readcache). A
-follow changes the follower's marks and feed; a new account, email or password only the
-user's own reads; a new name, bio or image shows wherever the user's articles and comments do,
-and an account's access in every read, so those forget everything (they are rare).
+follow changes the follower's marks and feed, and who follows the followed; a new account,
+email or password only the user's own reads; a new name, bio or image shows wherever the
+user's articles and comments do, and an account's access in every read, so those forget
+everything (they are rare).
 UserLoggedIn changes no read and is left out (its `changes_reads`). A new account is welcomed
 by email from the worker (users/emails.py)."""
 
 from conduit.readcache import (
     feed_scope,
+    followers_scope,
     forget_everything,
     forget_reads,
     user_scope,
@@ -45,7 +47,11 @@ def forget_profile_reads(event: UserProfileUpdated) -> None:
 
 
 def forget_follower_reads(event: UserFollowed | UserUnfollowed) -> None:
-    forget_reads(viewer_scope(event.follower_id), feed_scope(event.follower_id))
+    forget_reads(
+        viewer_scope(event.follower_id),
+        feed_scope(event.follower_id),
+        followers_scope(event.followed_id),
+    )
 
 
 EVENT_HANDLERS: HandlerTable = {

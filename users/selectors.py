@@ -5,7 +5,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conduit.errors import NotFound
-from conduit.readcache import read_named, read_through, user_scope, viewer_scope
+from conduit.readcache import (
+    followers_scope,
+    read_named,
+    read_through,
+    user_scope,
+    viewer_scope,
+)
 from users.models import Follow, User
 
 
@@ -80,9 +86,16 @@ def user_find(*, username: str) -> User:
     return user
 
 
-def follower_ids(*, user_id: int) -> list[int]:
-    """The ids of the users who follow the user."""
-    return list(Follow.objects.filter(followed_id=user_id).values_list("follower_id", flat=True))
+def follower_ids(*, user_id: int) -> tuple[int, ...]:
+    """The ids of the users who follow the user, remembered until someone follows or
+    unfollows them (every new article of theirs asks, to forget those readers' feeds)."""
+    return read_through(
+        (followers_scope(user_id),),
+        ("followers", user_id),
+        lambda: tuple(
+            Follow.objects.filter(followed_id=user_id).values_list("follower_id", flat=True)
+        ),
+    )
 
 
 def followers_count(*, user_id: int) -> int:

@@ -102,3 +102,42 @@ def test_an_invalid_token_counts_as_no_token_where_auth_is_optional(api_client, 
 
     assert response.status_code == 200
     assert response.json()["profile"]["following"] is False
+
+
+@pytest.mark.django_db
+def test_a_token_that_worked_stops_working_when_it_expires(api_client, alice, monkeypatch):
+    # Verified tokens are remembered (conduit.auth): the expiry is still checked on each use.
+    now = datetime.now(UTC)
+    token = jwt.encode(
+        {"sub": str(alice.pk), "iat": now, "exp": now + timedelta(minutes=5)},
+        settings.JWT_SECRET,
+        algorithm=settings.JWT_ALGORITHM,
+    )
+    assert get_me(api_client, f"Token {token}").status_code == 200
+
+    later = now + timedelta(minutes=5, seconds=1)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    # Both clocks: the remembered token's and PyJWT's, should the token be checked again.
+    monkeypatch.setattr("conduit.auth.time.time", later.timestamp)
+    monkeypatch.setattr("jwt.api_jwt.datetime", Later)
+    response = get_me(api_client, f"Token {token}")
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is invalid"]}}
+
+
+@pytest.mark.django_db
+def test_a_token_that_worked_stops_working_when_the_secret_changes(api_client, alice, settings):
+    token = issue_token(alice)
+    assert get_me(api_client, f"Token {token}").status_code == 200
+
+    settings.JWT_SECRET = "a-new-secret-after-a-leak-0123456789abcdef"
+    response = get_me(api_client, f"Token {token}")
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is invalid"]}}
