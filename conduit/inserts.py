@@ -1,22 +1,27 @@
-"""INSERT unless the row is there already, in one statement and without a savepoint.
+"""Inserts of a write's few rows, in as few statements as the database allows.
 
-The usual way to let a unique index settle a race is a savepoint around the INSERT and an
-IntegrityError caught after it: three statements (SAVEPOINT, INSERT, RELEASE) where one
-would do. `insert_new` asks the database to skip a row whose unique key is taken
+`insert_new`: INSERT unless the row is there already, in one statement and without a
+savepoint. The usual way to let a unique index settle a race is a savepoint around the INSERT
+and an IntegrityError caught after it: three statements (SAVEPOINT, INSERT, RELEASE) where
+one would do. `insert_new` asks the database to skip a row whose unique key is taken
 (`INSERT … ON CONFLICT DO NOTHING RETURNING …` on PostgreSQL, `INSERT OR IGNORE … RETURNING …`
 on SQLite) and reads back the rows it did insert. On PostgreSQL an INSERT that meets a row
 another transaction is inserting waits for that transaction: if it commits, the row is
 skipped here; if it rolls back, the row is inserted here. So two racing writers of one key
-each learn exactly whether theirs is the row, and nothing is left to roll back.
+each learn exactly whether theirs is the row, and nothing is left to roll back. It is the
+ORM's own INSERT (`Model.save` calls the same `_insert`), so field defaults and conversions
+apply; like `bulk_create`, it sends no model signal.
 
-It is the ORM's own INSERT (`Model.save` calls the same `_insert`), so field defaults and
-conversions apply; like `bulk_create`, it sends no model signal.
+`insert_rows`: new rows nothing can conflict with (audit records, deliveries, tag links), in
+a statement built once per shape.
 """
 
 from collections.abc import Sequence
 from functools import cache, lru_cache
+from typing import Any
 
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
 
 
@@ -55,35 +60,50 @@ def insert_new[M: models.Model](instances: Sequence[M], *, key: str = "") -> lis
     return inserted
 
 
-def insert_rows(instances: Sequence[models.Model]) -> None:
-    """INSERT new instances of one model in one plain statement, `INSERT … VALUES (…), (…)`.
+def insert_rows(*groups: Sequence[models.Model]) -> None:
+    """INSERT new instances in plain statements, `INSERT … VALUES (…), (…)`: each group holds
+    instances of one model. On PostgreSQL all the groups go in one statement (`WITH … AS
+    (INSERT …) INSERT …`), one round trip: the end of a unit of work writes its audit records
+    and their deliveries so.
 
     `bulk_create` compiles its statement on every call and, on PostgreSQL, sends each column as
     an array (`UNNEST`) that psycopg builds in Python: for the few rows of a write (its audit
-    records, their deliveries, an article's tag links) that was most of their cost. Here the
-    statement is built once per model and row count, and each value is converted by its
+    records, their deliveries, an article's tag links) that was most of their cost. Here a
+    statement is built once per models and row counts, and each value is converted by its
     field, as `Model.save` does (`pre_save`, then `get_db_prep_save`). For rows whose primary
     key the caller sets or never reads back (an auto-incremented key is left to the
     database); no model signal is sent, as with `bulk_create`."""
-    if not instances:
+    groups = tuple(group for group in groups if group)
+    if not groups:
         return
-    model = type(instances[0])
-    alias = router.db_for_write(model)
+    alias = router.db_for_write(type(groups[0][0]))
     connection = connections[alias]
-    fields = _insert_fields(model)
-    size = max(1, connection.ops.bulk_batch_size(fields, instances))
     with connection.cursor() as cursor:
-        for start in range(0, len(instances), size):
-            batch = instances[start : start + size]
-            params = [
-                field.get_db_prep_save(field.pre_save(instance, True), connection)
-                for instance in batch
-                for field in fields
-            ]
-            cursor.execute(_insert_statement(model, len(batch), alias), params)
-    for instance in instances:
-        instance._state.adding = False
-        instance._state.db = alias
+        if connection.vendor == "postgresql":  # no bound on a statement's parameters
+            shape = tuple((type(group[0]), len(group)) for group in groups)
+            params = [value for group in groups for value in _values(group, connection)]
+            cursor.execute(_statement(shape, alias), params)
+        else:
+            for group in groups:
+                fields = _insert_fields(type(group[0]))
+                size = max(1, connection.ops.bulk_batch_size(fields, group))
+                for start in range(0, len(group), size):
+                    batch = group[start : start + size]
+                    shape = ((type(batch[0]), len(batch)),)
+                    cursor.execute(_statement(shape, alias), _values(batch, connection))
+    for group in groups:
+        for instance in group:
+            instance._state.adding = False
+            instance._state.db = alias
+
+
+def _values(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> list[Any]:
+    fields = _insert_fields(type(instances[0]))
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for instance in instances
+        for field in fields
+    ]
 
 
 @cache
@@ -101,8 +121,18 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 @lru_cache(maxsize=256)
-def _insert_statement(model: type[models.Model], count: int, alias: str) -> str:
-    """The statement for `count` rows (`insert_rows` batches as `bulk_create` does)."""
+def _statement(shape: tuple[tuple[type[models.Model], int], ...], alias: str) -> str:
+    """One INSERT per (model, row count) of `shape`, the first ones as the WITH clauses of
+    the last."""
+    inserts = [_insert_sql(model, count, alias) for model, count in shape]
+    *first, last = inserts
+    if not first:
+        return last
+    clauses = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
+    return f"WITH {clauses} {last}"
+
+
+def _insert_sql(model: type[models.Model], count: int, alias: str) -> str:
     fields = _insert_fields(model)
     quote = connections[alias].ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"

@@ -50,16 +50,15 @@ def record_event(event: Event) -> EventRecord:
 
 
 def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
-    """Append a unit of work's events to the audit trail in one INSERT, each stamped with the
-    context it was published in, and enqueue all their deliveries in one more; returns the
-    deliveries' ids."""
-    insert_rows([_record(item.event, item.context) for item in pending])
+    """Append a unit of work's events to the audit trail, each stamped with the context it was
+    published in, and enqueue all their deliveries: one statement on PostgreSQL, one per table
+    elsewhere (conduit.inserts.insert_rows); returns the deliveries' ids."""
     rows = [
         _delivery_row(item.event.event_id, handler)
         for item in pending
         for handler in item.background
     ]
-    insert_rows(rows)
+    insert_rows([_record(item.event, item.context) for item in pending], rows)
     return [row.id for row in rows]
 
 

@@ -218,6 +218,6 @@ def test_a_multi_row_counter_update_locks_its_rows_in_key_order(alice):
     [update] = [q["sql"] for q in captured.captured_queries if 'UPDATE "tags_tag"' in q["sql"]]
     # SQLite locks the whole database for a write: no row order to keep.
     if connection.vendor == "postgresql":
-        assert update.endswith('IN (\'x\', \'y\') ORDER BY "id" FOR NO KEY UPDATE)'), update
+        assert update.endswith("IN ('x', 'y') ORDER BY \"id\" FOR NO KEY UPDATE)"), update
     else:
         assert "ORDER BY" not in update, update

@@ -44,7 +44,8 @@ class Outbox(Protocol):
 
     def record_many(self, pending: Sequence[PendingEvent]) -> list[UUID]:
         """At the end of a unit of work, in its transaction: the audit records of all its
-        events in one INSERT, and all their deliveries in one more; returns their ids."""
+        events in one INSERT, and all their deliveries in one more (or in the same one);
+        returns their ids."""
 
     def deliver_now(self, delivery_ids: list[UUID]) -> None:
         """After commit, with EVENTS_DELIVER_ON_COMMIT: run those deliveries in this process."""

@@ -9,7 +9,8 @@
 It is `transaction.atomic` (same arguments, same savepoints) plus a collector. Every audited
 event the bus publishes inside the outermost unit is kept, with the context it was published
 in (actor, request, causation), and when that unit ends, still inside its transaction, they are
-appended to the audit trail in one INSERT and their deliveries enqueued in one more: they exist
+appended to the audit trail in one INSERT and their deliveries enqueued in one more (the same
+statement, on PostgreSQL): they exist
 if and only if the change commits. A unit opened inside another joins it; when the inner one
 rolls back to its savepoint, the events published inside it are dropped with its rows. The
 bus still schedules each event's inline dispatch when it is published (after commit, in
