@@ -1,21 +1,24 @@
 """Reads of tags."""
 
+from functools import lru_cache
+
 from conduit.readcache import LISTS, ROWS, read_through
+from conduit.statements import Statement
 from tags.models import Tag
 
 
 def tag_names_in_use() -> list[str]:
     """Every tag attached to at least one article, most used first, then by name (read from
     the tags' counters, and remembered until the next business change)."""
-    return read_through(
-        (ROWS, LISTS),
-        ("tags-in-use",),
-        lambda: list(
-            Tag.objects.filter(articles_count__gt=0)
-            .order_by("-articles_count", "name")
-            .values_list("name", flat=True)
-        ),
-    )
+    return read_through((ROWS, LISTS), ("tags-in-use",), _tags_in_use().column)
+
+
+@lru_cache(maxsize=1)
+def _tags_in_use() -> Statement:
+    """Built once (conduit/statements.py): every new article makes every process read the tags
+    again."""
+    in_use = Tag.objects.filter(articles_count__gt=0).order_by("-articles_count", "name")
+    return Statement.of(in_use.values_list("name"))
 
 
 def tag_articles_count(*, name: str) -> int:
