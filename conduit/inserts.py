@@ -1,4 +1,4 @@
-"""Inserts of a write's few rows, in as few statements as the database allows.
+"""Inserts of a write's few rows, each in one statement built once.
 
 `insert_new`: INSERT unless the row is there already, in one statement and without a
 savepoint. The usual way to let a unique index settle a race is a savepoint around the INSERT
@@ -8,12 +8,13 @@ one would do. `insert_new` asks the database to skip a row whose unique key is t
 on SQLite) and reads back the rows it did insert. On PostgreSQL an INSERT that meets a row
 another transaction is inserting waits for that transaction: if it commits, the row is
 skipped here; if it rolls back, the row is inserted here. So two racing writers of one key
-each learn exactly whether theirs is the row, and nothing is left to roll back. It is the
-ORM's own INSERT (`Model.save` calls the same `_insert`), so field defaults and conversions
-apply; like `bulk_create`, it sends no model signal.
+each learn exactly whether theirs is the row, and nothing is left to roll back.
 
-`insert_rows`: new rows nothing can conflict with (audit records, deliveries, tag links), in
-a statement built once per shape.
+`insert_rows`: new rows nothing can conflict with (audit records, deliveries, tag links), on
+PostgreSQL several models' in one statement.
+
+Both convert each value with its field, as `Model.save` does, and send no model signal, as
+`bulk_create` does.
 """
 
 import json
@@ -41,17 +42,13 @@ def insert_new[M: models.Model](instances: Sequence[M], *, key: str = "") -> lis
         raise ValueError("insert_new needs a unique `key` field for more than one instance.")
     model = type(instances[0])
     meta = model._meta
-    fields = [
-        field
-        for field in meta.local_concrete_fields
-        if not field.generated and field is not meta.auto_field
-    ]
-    returning = list(meta.db_returning_fields)
-    if key:
-        returning.append(meta.get_field(key))
-    rows = model._base_manager._insert(
-        instances, fields=fields, returning_fields=returning, on_conflict=OnConflict.IGNORE
-    )
+    returning = (*meta.db_returning_fields, *([meta.get_field(key)] if key else []))
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    sql = _statement(((model, len(instances)),), alias, tuple(returning))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params((instances,), connection))
+        rows = cursor.fetchall()
     by_key = {getattr(instance, key): instance for instance in instances} if key else {}
     inserted = []
     for row in rows:
@@ -59,26 +56,17 @@ def insert_new[M: models.Model](instances: Sequence[M], *, key: str = "") -> lis
         for value, field in zip(row, meta.db_returning_fields, strict=False):
             setattr(instance, field.attname, value)
         instance._state.adding = False
-        instance._state.db = model._base_manager.db
+        instance._state.db = alias
         inserted.append(instance)
     return inserted
 
 
 def insert_rows(*groups: Sequence[models.Model]) -> None:
-    """INSERT new instances, each group of one model, each value converted by its field as
-    `Model.save` does (`pre_save`, then `get_db_prep_save`). For rows whose primary key the
-    caller sets or never reads back (an auto-incremented key is left to the database); no
-    model signal is sent, as with `bulk_create`.
-
-    `bulk_create` compiles its statement on every call and, on PostgreSQL, sends each column as
-    an array that psycopg builds in Python. For the few rows of a write (its audit records and
-    their deliveries, an article's tag links) that was most of their cost, and so was
-    psycopg's own work on a statement of a hundred parameters (it parses such a statement
-    again on every call, and quotes each value in Python). So on PostgreSQL all the groups go
-    in one statement of one parameter each, the rows as a JSON document (`WITH … AS (INSERT …
-    SELECT … FROM jsonb_to_recordset(%s)) INSERT …`), built once per models: one round trip,
-    0.8 ms of CPU for a new article's 3 records and 6 deliveries against 1.5 ms. Elsewhere,
-    one `INSERT … VALUES (…), (…)` per group, built once per row count."""
+    """INSERT new instances, each group of one model (rows nothing can conflict with: audit
+    records and their deliveries, an article's tag links). For rows whose primary key the
+    caller sets or never reads back (an auto-incremented key is left to the database). On
+    PostgreSQL every group goes in one statement (one round trip); elsewhere one statement
+    per group, in batches as `bulk_create` makes them."""
     groups = tuple(group for group in groups if group)
     if not groups:
         return
@@ -86,36 +74,49 @@ def insert_rows(*groups: Sequence[models.Model]) -> None:
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            documents = [json.dumps(_records(group), default=_json_value) for group in groups]
-            cursor.execute(
-                _recordset_statement(tuple(type(g[0]) for g in groups), alias), documents
-            )
+            shape = tuple((type(group[0]), len(group)) for group in groups)
+            cursor.execute(_statement(shape, alias), _params(groups, connection))
         else:
             for group in groups:
                 fields = _insert_fields(type(group[0]))
                 size = max(1, connection.ops.bulk_batch_size(fields, group))
                 for start in range(0, len(group), size):
                     batch = group[start : start + size]
-                    sql = _values_statement(type(batch[0]), len(batch), alias)
-                    cursor.execute(sql, _values(batch, connection))
+                    shape = ((type(batch[0]), len(batch)),)
+                    cursor.execute(_statement(shape, alias), _params((batch,), connection))
     for group in groups:
         for instance in group:
             instance._state.adding = False
             instance._state.db = alias
 
 
-def _values(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> list[Any]:
-    fields = _insert_fields(type(instances[0]))
-    return [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for instance in instances
-        for field in fields
-    ]
+# The statements. `bulk_create` and `Model.save` compile theirs on every call, and on
+# PostgreSQL `bulk_create` sends each column as an array that psycopg builds in Python: for
+# the few rows of a write that was most of their cost, and so was psycopg's own work on a
+# statement of a hundred parameters (it parses such a statement again on every call, and
+# quotes each value in Python). So a statement here is built once per shape (models and row
+# counts), and on PostgreSQL each model's rows go as one parameter, a JSON document read by
+# `jsonb_to_recordset`: a new article's 3 audit records and 6 deliveries took 0.8 ms of CPU
+# where bulk_create took 1.5. Each value is what its field makes of it, as `Model.save` does
+# (`pre_save`, then `get_prep_value`; elsewhere `get_db_prep_save`).
+
+
+def _params(groups: Sequence[Sequence[models.Model]], connection: BaseDatabaseWrapper) -> list[Any]:
+    if connection.vendor == "postgresql":
+        return [json.dumps(_records(group), default=_json_value) for group in groups]
+    params = []
+    for group in groups:
+        fields = _insert_fields(type(group[0]))
+        params += [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for instance in group
+            for field in fields
+        ]
+    return params
 
 
 def _records(instances: Sequence[models.Model]) -> list[dict[str, Any]]:
     fields = _insert_fields(type(instances[0]))
-    # The values as Python has them (`get_prep_value`): the JSON document is their adapter.
     return [
         {field.column: field.get_prep_value(field.pre_save(instance, True)) for field in fields}
         for instance in instances
@@ -129,7 +130,7 @@ def _json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, UUID | Decimal):
         return str(value)
-    raise TypeError(f"insert_rows cannot send {type(value).__name__} values.")
+    raise TypeError(f"conduit.inserts cannot send {type(value).__name__} values.")
 
 
 @cache
@@ -142,37 +143,40 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field]:
     ]
     special = [field.name for field in fields if hasattr(field, "get_placeholder_sql")]
     if special:  # binary, array, range and geometry columns need the compiler's placeholders
-        raise TypeError(f"insert_rows cannot write {model.__name__}.{', '.join(special)}.")
+        raise TypeError(f"conduit.inserts cannot write {model.__name__}.{', '.join(special)}.")
     return fields
 
 
-@lru_cache(maxsize=64)
-def _recordset_statement(models_: tuple[type[models.Model], ...], alias: str) -> str:
-    """PostgreSQL: one INSERT per model, each reading its rows from a JSON parameter, the
-    first ones as the WITH clauses of the last."""
+@lru_cache(maxsize=256)
+def _statement(
+    shape: tuple[tuple[type[models.Model], int], ...],
+    alias: str,
+    returning: tuple[models.Field, ...] = (),
+) -> str:
+    """One INSERT per (model, row count), the first ones as the WITH clauses of the last (on
+    PostgreSQL). With `returning`: the rows whose unique key is free, and those columns."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     inserts = []
-    for model in models_:
+    for model, count in shape:
         fields = _insert_fields(model)
         columns = ", ".join(quote(field.column) for field in fields)
-        types = ", ".join(f"{quote(field.column)} {field.db_type(connection)}" for field in fields)
-        inserts.append(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {columns} "
-            f"FROM jsonb_to_recordset(%s::jsonb) AS row({types})"
-        )
-    *first, last = inserts
+        table = f"{quote(model._meta.db_table)} ({columns})"
+        if connection.vendor == "postgresql":
+            types = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+            rows = f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS row({types})"
+        else:
+            row = f"({', '.join(['%s'] * len(fields))})"
+            rows = f"VALUES {', '.join([row] * count)}"
+        inserts.append((table, rows))
+    if returning:
+        [(table, rows)] = inserts
+        insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        conflict = connection.ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)
+        columns = ", ".join(quote(field.column) for field in returning)
+        return f"{insert} {table} {rows} {conflict} RETURNING {columns}"
+    *first, last = [f"INSERT INTO {table} {rows}" for table, rows in inserts]
     if not first:
         return last
     clauses = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
     return f"WITH {clauses} {last}"
-
-
-@lru_cache(maxsize=256)
-def _values_statement(model: type[models.Model], count: int, alias: str) -> str:
-    fields = _insert_fields(model)
-    quote = connections[alias].ops.quote_name
-    row = f"({', '.join(['%s'] * len(fields))})"
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join([row] * count)
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"
