@@ -139,8 +139,9 @@ def run_mix(
 
 # The three runs take turns this many times: this machine's speed drifts by a quarter within a
 # minute (the floor alone measured 1,625 to 2,753 req/s on one server, 4 s at a time), and
-# runs that take turns see the same drift.
-ROUNDS = 3
+# runs that take turns see the same drift. (Three rounds of 5 s gave 1 write in 100 at 0.91
+# and 0.84 of the mix alone in two runs of the same code.)
+ROUNDS = 5
 
 
 def mix_steps(
@@ -152,7 +153,8 @@ def mix_steps(
     warmup: float,
 ) -> list[dict]:
     """The mix alone, with 1 write in 100 and with 1 in 20, in turn, ROUNDS times, each run
-    `seconds / 2` long after a warm-up of its own (`warmup / ROUNDS`); a row per kind of run,
+    `seconds * 2 / ROUNDS` long after a warm-up of its own (`warmup / ROUNDS`, at least 1 s:
+    wrk's unit); a row per kind of run,
     its req/s the mean of its rounds' (each round's in `rounds`), p50 and p99 the worst
     round's, counts and cache lookups summed."""
     mix_file = write_mix_file(mix_pages(data))
@@ -163,7 +165,7 @@ def mix_steps(
             for write_every in WRITE_EVERY:
                 if warmup:
                     _wrk(servers[0], mix_file, token, write_every, warmup / ROUNDS)
-                result = run_mix(servers, mix_file, token, write_every, seconds / 2)
+                result = run_mix(servers, mix_file, token, write_every, seconds * 2 / ROUNDS)
                 runs[write_every].append(result)
                 log(
                     f"{_name(write_every):<36} {result['rps']:8.0f} req/s  "
