@@ -272,7 +272,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (GETs)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", default="auto", help="auto, or e.g. sync:3, gthread:2x4")
+    # make serve's own configuration (the Makefile's WORKERS): the targets are the deployed
+    # server's. `auto` picked sync:2, sync:3 and gthread:4x2 in three runs of one day.
+    parser.add_argument("--workers", default="sync:3", help="auto, or e.g. sync:3, gthread:2x4")
     parser.add_argument("--candidates", default=WORKER_CANDIDATES, help="for --workers auto")
     parser.add_argument("--choice-duration", type=float, default=5, help="seconds per candidate")
     parser.add_argument("--keep-db", action="store_true", help="reuse conduit_bench as it is")
