@@ -20,6 +20,7 @@ from conduit.readcache import (
     stamp_key,
 )
 from users.models import User
+from users.tests.factories import FollowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,25 @@ def test_a_reader_with_more_marks_than_remembered_whole_gets_them_per_page(
     articles = client_for(alice).get("/api/articles?limit=1").json()["articles"]
 
     assert [(a["slug"], a["favorited"]) for a in articles] == [(second.slug, True)]
+
+
+def test_a_new_follower_sees_the_authors_next_article_in_their_feed(
+    client_for, alice, bob, charlie, django_capture_on_commit_callbacks
+):
+    # Who follows bob is remembered for his next article's forgetting of their feeds
+    # (users.selectors.follower_ids): charlie's follow must renew it.
+    FollowFactory(follower=alice, followed=bob)
+    body = {"article": {"title": "First", "description": "d", "body": "b"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(bob).post("/api/articles", body, format="json").status_code == 201
+    assert client_for(charlie).get("/api/articles/feed").json()["articlesCount"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(charlie).post(f"/api/profiles/{bob.username}/follow")
+    assert client_for(charlie).get("/api/articles/feed").json()["articlesCount"] == 1
+
+    body = {"article": {"title": "Second", "description": "d", "body": "b"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(bob).post("/api/articles", body, format="json").status_code == 201
+
+    feed = client_for(charlie).get("/api/articles/feed").json()
+    assert [article["title"] for article in feed["articles"]] == ["Second", "First"]
