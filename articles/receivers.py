@@ -29,8 +29,8 @@ from users.selectors import follower_ids
 
 
 def forget_lists(event: ArticleCreated) -> None:
-    """The lists, its tags' lists and its author's followers' feeds (one query for those:
-    every other reader's feed stays remembered)."""
+    """The lists, its tags' lists and its author's followers' feeds (who follows the author is
+    itself remembered): every other reader's feed stays remembered."""
     followers = follower_ids(user_id=event.author_id)
     forget_reads(
         LISTS,

@@ -45,7 +45,8 @@ def insert_new[M: models.Model](instances: Sequence[M], *, key: str = "") -> lis
     returning = (*meta.db_returning_fields, *([meta.get_field(key)] if key else []))
     alias = router.db_for_write(model)
     connection = connections[alias]
-    sql = _statement(((model, len(instances)),), alias, tuple(returning))
+    count = _ANY_COUNT if connection.vendor == "postgresql" else len(instances)
+    sql = _statement(((model, count),), alias, tuple(returning))
     with connection.cursor() as cursor:
         cursor.execute(sql, _params((instances,), connection))
         rows = cursor.fetchall()
@@ -74,7 +75,7 @@ def insert_rows(*groups: Sequence[models.Model]) -> None:
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            shape = tuple((type(group[0]), len(group)) for group in groups)
+            shape = tuple((type(group[0]), _ANY_COUNT) for group in groups)
             cursor.execute(_statement(shape, alias), _params(groups, connection))
         else:
             for group in groups:
@@ -145,6 +146,11 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field]:
     if special:  # binary, array, range and geometry columns need the compiler's placeholders
         raise TypeError(f"conduit.inserts cannot write {model.__name__}.{', '.join(special)}.")
     return fields
+
+
+# PostgreSQL's statement reads its rows from a JSON document, whatever their number: one
+# statement per models, not per row count.
+_ANY_COUNT = 0
 
 
 @lru_cache(maxsize=256)

@@ -16,6 +16,7 @@ from conduit.readcache import (
     ROWS,
     article_scope,
     feed_scope,
+    followers_scope,
     forget_everything,
     stamp_key,
     user_scope,
@@ -30,7 +31,16 @@ pytestmark = pytest.mark.django_db
 
 SAMPLES: dict[object, object] = {int: 1, str: "x", bool: True, float: 1.0}
 # Every scope a sample event (ids 1) can touch.
-SCOPES = (EVERYTHING, ROWS, LISTS, article_scope(1), user_scope(1), viewer_scope(1), feed_scope(1))
+SCOPES = (
+    EVERYTHING,
+    ROWS,
+    LISTS,
+    article_scope(1),
+    user_scope(1),
+    viewer_scope(1),
+    feed_scope(1),
+    followers_scope(1),
+)
 
 
 def sample(event_type: type[Event]) -> Event:
