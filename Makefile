@@ -25,12 +25,19 @@ endef
 help:
 	@echo "make run    - install, migrate, seed demo data if empty, serve on http://$(HOST):$(PORT) with the worker"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make serve  - production server only (gunicorn on \$$PORT against \$$DATABASE_URL)"
+	@echo "make serve  - production server only (gunicorn on \$$PORT against \$$DATABASE_URL; MIGRATE=1 migrates first)"
+	@echo "make migrate - apply the database migrations (make serve refuses to start without them)"
 	@echo "make worker - the background event worker only"
 	@echo "make bench  - the benchmark suite (see bench/README.md)"
 	@echo "make lint   - ruff, and the import rules between apps and layers (lint-imports)"
 
-install: $(STAMP)
+# A .venv made earlier by a Python older than 3.12 cannot install the requirements: say how to
+# replace it, in one line, instead of pip's errors.
+install:
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	  echo "error: $(VENV) was made by $$($(PY) -V 2>&1 || echo 'a Python that no longer runs'); Conduit needs Python 3.12 or newer: rm -rf $(VENV) && make install" >&2; exit 1; \
+	fi
+	@$(MAKE) -s --no-print-directory $(STAMP)
 
 $(STAMP): requirements.txt
 	@if [ ! -x $(PY) ]; then \
@@ -53,21 +60,47 @@ seed: migrate
 # their own (set -m), and the trap sends each one SIGTERM, once, then waits for them. So the
 # worker finishes the delivery in hand (at most EVENTS_SHUTDOWN_GRACE_SECONDS) and leaves none
 # RUNNING; a second Ctrl-C interrupts it (the delivery goes back to the queue).
+# A port where a server answers already ends it in one line, before anything starts; a server
+# that fails to start for any other reason (or loses a race for the port) stops the worker and
+# ends it with one line after its own. The URLs are printed once the server answers an HTTP
+# request (bash's /dev/tcp, polled).
 run: seed
-	@echo "Conduit API on http://$(HOST):$(PORT)/api (Ctrl-C stops the server and the worker)"
+	@if timeout 5 bash -c 'exec 3<>/dev/tcp/$$0/$$1' $(subst 0.0.0.0,127.0.0.1,$(HOST)) $(PORT) 2>/dev/null; then \
+	  echo "error: port $(PORT) on $(HOST) is taken (another server runs there); stop it or choose another: make run PORT=$$(( $(PORT) + 1 ))" >&2; exit 1; \
+	fi
 	@set -m; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & worker=$$!; \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & server=$$!; \
 	  set +m; \
-	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker' INT TERM; \
+	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker; exit 130' INT TERM; \
+	  answers() { timeout 5 bash -c 'exec 3<>/dev/tcp/$$0/$$1 && printf "HEAD /api/tags HTTP/1.0\r\nHost: $$0\r\n\r\n" >&3 && read -r line <&3 && [[ $$line == HTTP/* ]]' $(subst 0.0.0.0,127.0.0.1,$(HOST)) $(PORT) 2>/dev/null; }; \
+	  until answers; do \
+	    if ! kill -0 $$server 2>/dev/null; then \
+	      kill -TERM $$worker 2>/dev/null; wait $$worker; \
+	      echo "error: the server did not start on $(HOST):$(PORT) (its reason is above); the worker is stopped" >&2; exit 1; \
+	    fi; \
+	    sleep 0.2; \
+	  done; \
+	  echo "Conduit is up: API http://$(HOST):$(PORT)/api  docs http://$(HOST):$(PORT)/api/docs  admin http://$(HOST):$(PORT)/admin/ (Ctrl-C stops the server and the worker)"; \
 	  wait $$server $$worker
 
 # Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers (one
 # folder per port, so two instances on one host keep theirs apart). The system checks run
 # first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
 # (collectstatic runs only the static files' checks, gunicorn none.)
+# Migrations not yet applied stop the start in one line (gunicorn would answer 500 on every
+# missing table); MIGRATE=1 applies them first. (`migrate --check` exits 1, silently, when
+# some are unapplied; any other failure has printed its own line.)
 serve: install
 	DEBUG=$${DEBUG:-off} $(PY) manage.py check
+	@if [ "$${MIGRATE:-}" = 1 ]; then \
+	  DEBUG=$${DEBUG:-off} $(PY) manage.py migrate --no-input -v 0; \
+	else \
+	  err=$$(DEBUG=$${DEBUG:-off} $(PY) manage.py migrate --check 2>&1 >/dev/null); status=$$?; \
+	  if [ $$status -eq 1 ] && [ -z "$$err" ]; then \
+	    echo "error: the database has migrations not yet applied: run make migrate (or start with MIGRATE=1 make serve)" >&2; exit 1; \
+	  elif [ $$status -ne 0 ]; then echo "$$err" >&2; exit $$status; fi; \
+	fi
 	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
 	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \

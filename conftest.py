@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
 from conduit.readcache import clear_memory
+from conduit.tests.processes import Sessions
 from conduit.tests.support import IsolatedRedisCache
 from events.testing import (  # noqa: F401 - fixtures for every test
     mock_event_bus,
@@ -108,3 +109,14 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def sessions():
+    """`sessions.popen([...])` starts a process in a session of its own; whatever is left of
+    each session (children in process groups of their own too) is killed after the test."""
+    started = Sessions()
+    try:
+        yield started
+    finally:
+        started.close()

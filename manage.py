@@ -7,9 +7,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduit.settings")
-    from django.core.management import execute_from_command_line
+    # A configuration's common mistakes end with one line, not a traceback (conduit/cli.py).
+    from conduit.cli import main as run
 
-    execute_from_command_line(sys.argv)
+    run(sys.argv)
 
 
 if __name__ == "__main__":

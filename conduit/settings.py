@@ -87,6 +87,23 @@ TEMPLATES = [
     },
 ]
 
+
+
+def _url_scheme(variable: str, known: dict[str, str]) -> None:
+    """A URL whose scheme django-environ does not know is refused here, by its variable's
+    name, instead of by a traceback from deep in Django (manage.py prints this one line)."""
+    value = env.str(variable, default="")
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if value and scheme not in known:
+        examples = {"DATABASE_URL": "postgres://user:password@host:5432/name or sqlite:///path"}
+        raise ImproperlyConfigured(
+            f"{variable}: the scheme {scheme or '(none)'!r} is not understood; use "
+            + examples.get(variable, "redis://host:6379/0 or filecache:///path")
+        )
+
+
+_url_scheme("DATABASE_URL", environ.Env.DB_SCHEMES)
+_url_scheme("CACHE_URL", environ.Env.CACHE_SCHEMES)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,14 @@ from django.conf import settings
 from django.db import connection
 from django.tasks import TaskResultStatus
 
+from conduit.tests.processes import (
+    FINISH_SECONDS,
+    free_port,
+    kill_session,
+    serving,
+    session_members,
+    wait_for,
+)
 from events import bus
 from events.models import DeliveryReceipt, EventRecord
 from events.outbox import deliveries
@@ -33,7 +40,7 @@ def database_url() -> str:
 
 
 def start_worker(
-    *args: str, lease_seconds: float = 300, shutdown_grace_seconds: float = 30
+    sessions, *args: str, lease_seconds: float = 300, shutdown_grace_seconds: float = 30
 ) -> subprocess.Popen:
     env = os.environ | {
         "DATABASE_URL": database_url(),
@@ -43,7 +50,7 @@ def start_worker(
         "DEBUG": "on",
     }
     command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"]
-    return subprocess.Popen(
+    return sessions.popen(
         [*command, "--no-startup-delay", "--no-reload", *args],
         cwd=settings.BASE_DIR,
         env=env,
@@ -53,28 +60,20 @@ def start_worker(
     )
 
 
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def worker_bus(fresh_bus, settings):
     settings.EVENTS_DELIVER_ON_COMMIT = False
     return fresh_bus
 
 
-def test_db_worker_processes_committed_deliveries(worker_bus):
+def test_db_worker_processes_committed_deliveries(sessions, worker_bus):
     worker_bus.subscribe(SampleHappened, support.follow_up, background=True)
     event = SampleHappened(sample_id=1)
     bus.publish(event)
     assert deliveries().get().status == TaskResultStatus.READY
 
-    worker = start_worker("--batch")
-    output, _ = worker.communicate(timeout=60)
+    worker = start_worker(sessions, "--batch")
+    output, _ = worker.communicate(timeout=FINISH_SECONDS)
 
     assert worker.returncode == 0, output
     assert deliveries().get().status == TaskResultStatus.SUCCESSFUL
@@ -82,25 +81,25 @@ def test_db_worker_processes_committed_deliveries(worker_bus):
     assert follow_up.causation_id == event.event_id
 
 
-def test_a_worker_killed_mid_delivery_loses_nothing(worker_bus, tmp_path: Path):
+def test_a_worker_killed_mid_delivery_loses_nothing(sessions, worker_bus, tmp_path: Path):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
     event = SampleHappened(sample_id=2, marker_path=str(marker), sleep_seconds=60)
     bus.publish(event)
 
-    doomed = start_worker()
+    doomed = start_worker(sessions)
     try:
         wait_for(marker.exists)
         assert deliveries().get().status == TaskResultStatus.RUNNING
     finally:
         doomed.send_signal(signal.SIGKILL)
-        doomed.communicate(timeout=30)
+        doomed.communicate(timeout=FINISH_SECONDS)
     assert deliveries().get().status == TaskResultStatus.RUNNING, "left behind by the kill"
     assert not EventRecord.objects.filter(type=SampleFollowedUp.type_name).exists()
 
     time.sleep(1.1)
-    rescuer = start_worker("--batch", lease_seconds=1)
-    output, _ = rescuer.communicate(timeout=60)
+    rescuer = start_worker(sessions, "--batch", lease_seconds=1)
+    output, _ = rescuer.communicate(timeout=FINISH_SECONDS)
 
     assert rescuer.returncode == 0, output
     delivery = deliveries().get()
@@ -110,20 +109,20 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker_bus, tmp_path: Path):
     assert DeliveryReceipt.objects.filter(event_id=event.event_id, handler=NAP_HANDLER).count() == 1
 
 
-def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(
-    worker_bus, tmp_path: Path
+def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(sessions, worker_bus, tmp_path: Path
 ):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
-    event = SampleHappened(sample_id=3, marker_path=str(marker), sleep_seconds=2)
+    event = SampleHappened(sample_id=3, marker_path=str(marker), sleep_seconds=FINISH_SECONDS)
     bus.publish(event)
     waiting = SampleHappened(sample_id=4, marker_path=str(tmp_path / "other"))
     bus.publish(waiting)
 
-    worker = start_worker()
+    worker = start_worker(sessions)
     wait_for(marker.exists)
     worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=60)
+    support.released(marker).touch()  # the delivery in hand finishes after the SIGTERM
+    output, _ = worker.communicate(timeout=FINISH_SECONDS)
 
     assert worker.returncode == 0, output
     finished = deliveries().get(args_kwargs__args__0=str(event.event_id))
@@ -135,16 +134,16 @@ def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(
     assert (untouched.status, untouched.worker_ids) == (TaskResultStatus.READY, [])
 
 
-def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(worker_bus, tmp_path: Path):
+def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(sessions, worker_bus, tmp_path: Path):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
     event = SampleHappened(sample_id=5, marker_path=str(marker), sleep_seconds=60)
     bus.publish(event)
 
-    worker = start_worker(shutdown_grace_seconds=0.5)
+    worker = start_worker(sessions, shutdown_grace_seconds=0.5)
     wait_for(marker.exists)
     worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=30)
+    output, _ = worker.communicate(timeout=FINISH_SECONDS)
 
     assert worker.returncode == 1, output
     handed_back = deliveries().get()
@@ -152,40 +151,15 @@ def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(worker_bus, tmp
     assert not EventRecord.objects.filter(type=SampleFollowedUp.type_name).exists()
     assert not DeliveryReceipt.objects.exists()
 
-    rescuer = start_worker("--batch")
-    output, _ = rescuer.communicate(timeout=60)
+    rescuer = start_worker(sessions, "--batch")
+    output, _ = rescuer.communicate(timeout=FINISH_SECONDS)
 
     assert rescuer.returncode == 0, output
     assert deliveries().get().status == TaskResultStatus.SUCCESSFUL
     assert EventRecord.objects.filter(type=SampleFollowedUp.type_name).count() == 1
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serving(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def session_members(session_id: int) -> list[str]:
-    """The processes still in a session (Linux: /proc/<pid>/stat, field 6)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[3]) == session_id:
-            members.append(stat.parent.name)
-    return members
-
-
-def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(
-    worker_bus, tmp_path: Path
+def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(sessions, worker_bus, tmp_path: Path
 ):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
@@ -210,7 +184,7 @@ def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(
     try:
         wait_for(lambda: serving(port) and marker.exists())
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C does
-        output, _ = make.communicate(timeout=60)
+        output, _ = make.communicate(timeout=FINISH_SECONDS)
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
