@@ -88,7 +88,6 @@ TEMPLATES = [
 ]
 
 
-
 def _url_scheme(variable: str, known: dict[str, str]) -> None:
     """A URL whose scheme django-environ does not know is refused here, by its variable's
     name, instead of by a traceback from deep in Django (manage.py prints this one line)."""

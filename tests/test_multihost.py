@@ -8,9 +8,11 @@ every delivery exactly once.
 
 Selected by `pytest -m multihost` (.ci/run's Redis pass), left out of a plain `make test`:
 it needs PostgreSQL (DATABASE_URL), Redis (MULTIHOST_CACHE_URL, default
-redis://127.0.0.1:6379/2, emptied first) and the ports MULTIHOST_PORTS (8101,8102).
+redis://127.0.0.1:6379/2, emptied first); its two instances listen on ports the OS picks
+(MULTIHOST_PORTS=8101,8102 names them instead).
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -32,10 +34,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
 
+from conduit.tests.processes import free_port, kill_session, wait_for
 from events.models import DeliveryReceipt
 from events.outbox import deliveries, delivery_backlog
 from events.security.models import RateLimitHit
-from events.tests.test_worker_process import database_url, wait_for
+from events.tests.test_worker_process import database_url
 from users.models import User, WelcomeEmail
 
 # The test process only reads (inside each test's transaction, which PostgreSQL's READ
@@ -43,7 +46,20 @@ from users.models import User, WelcomeEmail
 pytestmark = [pytest.mark.multihost, pytest.mark.django_db]
 
 REDIS_URL = os.environ.get("MULTIHOST_CACHE_URL", "redis://127.0.0.1:6379/2")
-PORTS = tuple(int(port) for port in os.environ.get("MULTIHOST_PORTS", "8101,8102").split(","))
+
+
+def _two_ports() -> tuple[int, int]:
+    first = free_port()
+    while (second := free_port()) == first:
+        pass
+    return first, second
+
+
+PORTS = (
+    tuple(int(port) for port in os.environ["MULTIHOST_PORTS"].split(","))
+    if os.environ.get("MULTIHOST_PORTS")
+    else _two_ports()
+)
 WRITES_PER_MINUTE = 10
 LOCKOUT_FAILURES = 5
 METRICS_TOKEN = "multihost-metrics"
@@ -182,11 +198,10 @@ def _stop(processes: list[subprocess.Popen]) -> None:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
     for process in processes:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        kill_session(process.pid)  # whatever is left, in any process group of the session
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +263,7 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cl
             for port in PORTS:
                 instance = Instance(port)
                 process, log = start(f"serve-{port}", ["make", "-s", "serve"], PORT=str(port))
-                wait_for(lambda: _serving(instance, process, log), timeout=90)  # noqa: B023
+                wait_for(lambda: _serving(instance, process, log))  # noqa: B023
                 instances.append(instance)
             cluster = Cluster(instances, mail, env)
             reader = cluster.register(cluster.a, "hammer")
@@ -273,7 +288,7 @@ def hammered(cluster: Cluster) -> Iterator[Cluster]:
     """The cluster, with the hammer seen reading before the test; after it, every read the
     hammer made must have answered 200."""
     before = cluster.hammer.total
-    wait_for(lambda: cluster.hammer.total >= before + 8, timeout=30)
+    wait_for(lambda: cluster.hammer.total >= before + 8)
     yield cluster
     assert cluster.hammer.unexpected == []
 
@@ -421,7 +436,7 @@ def test_the_worker_runs_every_delivery_of_both_hosts_exactly_once(hammered):
         assert backlog["dead"] == 0, backlog
         return backlog["pending"] == backlog["running"] == 0
 
-    wait_for(drained, timeout=60)
+    wait_for(drained)
 
     rows = list(deliveries().values_list("status", "args_kwargs"))
     assert len(rows) > len(newcomers)

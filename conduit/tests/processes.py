@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 # Bounds for a machine that runs two suites at once on two cores: a Django process can take
@@ -35,7 +35,9 @@ def serving(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for(condition: Callable[[], object], timeout: float = START_SECONDS, what: str = "") -> None:
+def wait_for(
+    condition: Callable[[], object], timeout: float = START_SECONDS, what: str = ""
+) -> None:
     """Poll `condition` until it is true; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -62,10 +64,8 @@ def kill_session(session_id: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while members := session_members(session_id):
         for pid in members:
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if time.monotonic() > deadline:
             raise AssertionError(f"processes {members} of session {session_id} survive SIGKILL")
         time.sleep(0.05)
@@ -101,7 +101,5 @@ class Sessions:
             kill_session(process.pid)
             if process.poll() is None:
                 process.kill()
-            try:
+            with suppress(subprocess.TimeoutExpired, ValueError):
                 process.communicate(timeout=30)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass

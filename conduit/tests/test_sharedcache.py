@@ -18,10 +18,10 @@ from prometheus_client import REGISTRY
 
 from conduit import sharedcache
 from conduit.sharedcache import check_shared_cache, report_failure
+from conduit.tests.processes import FINISH_SECONDS, free_port, serving
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
 NOBODY_LISTENS = "redis://127.0.0.1:1/0"
-SILENT_PORT = 8109
 
 
 def errors_counted(operation: str) -> float:
@@ -108,11 +108,11 @@ def test_a_stalled_shared_cache_costs_a_read_about_a_second_not_a_hang(
 ):
     settings.READ_CACHE_SECONDS = 60
     before = errors_counted("read_cache")
-    # A server that accepts connections and never answers.
-    silent = socket.create_server(("127.0.0.1", SILENT_PORT), reuse_port=False)
+    # A server that accepts connections and never answers, on a port the OS picks.
+    silent = socket.create_server(("127.0.0.1", 0))
     accepted: list[socket.socket] = []
     threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True).start()
-    shared_cache_at(f"redis://127.0.0.1:{SILENT_PORT}/0")
+    shared_cache_at(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
     try:
         started = time.monotonic()
         response = api_client.get("/api/tags")
@@ -156,26 +156,27 @@ def test_the_check_passes_against_the_configured_shared_cache():
     call_command("check", tag=["caches"])
 
 
-def test_make_serve_stops_before_gunicorn_when_the_shared_cache_cannot_be_reached():
+def test_make_serve_stops_before_gunicorn_when_the_shared_cache_cannot_be_reached(sessions):
+    port = free_port()
     env = os.environ | {
         "CACHE_URL": NOBODY_LISTENS,
         "DEBUG": "off",
         "SECRET_KEY": "a-key-for-this-test-only",
-        "PORT": "8110",
+        "PORT": str(port),
     }
-    finished = subprocess.run(
+    make = sessions.popen(
         ["make", "-s", "serve"],
         cwd=django_settings.BASE_DIR,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
+    _, stderr = make.communicate(timeout=FINISH_SECONDS)
 
-    assert finished.returncode != 0
-    assert "conduit.E001" in finished.stderr
-    with pytest.raises(OSError):  # gunicorn never started
-        socket.create_connection(("127.0.0.1", 8110), timeout=1).close()
+    assert make.returncode != 0
+    assert "conduit.E001" in stderr
+    assert not serving(port)  # gunicorn never started
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from django.tasks import TaskResultStatus
 
 from conduit.tests.processes import (
     FINISH_SECONDS,
+    Sessions,
     free_port,
-    kill_session,
     serving,
     session_members,
     wait_for,
@@ -109,7 +109,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing(sessions, worker_bus, tmp_pa
     assert DeliveryReceipt.objects.filter(event_id=event.event_id, handler=NAP_HANDLER).count() == 1
 
 
-def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(sessions, worker_bus, tmp_path: Path
+def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(
+    sessions, worker_bus, tmp_path: Path
 ):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
@@ -134,7 +135,9 @@ def test_sigterm_lets_the_delivery_in_hand_finish_and_claims_nothing_more(sessio
     assert (untouched.status, untouched.worker_ids) == (TaskResultStatus.READY, [])
 
 
-def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(sessions, worker_bus, tmp_path: Path):
+def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(
+    sessions, worker_bus, tmp_path: Path
+):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
     event = SampleHappened(sample_id=5, marker_path=str(marker), sleep_seconds=60)
@@ -159,11 +162,19 @@ def test_a_delivery_past_the_shutdown_grace_is_handed_back_whole(sessions, worke
     assert EventRecord.objects.filter(type=SampleFollowedUp.type_name).count() == 1
 
 
-def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(sessions, worker_bus, tmp_path: Path
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""  # gone meanwhile
+
+
+def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(
+    sessions, worker_bus, tmp_path: Path
 ):
     worker_bus.subscribe(SampleHappened, support.follow_up_after_a_nap, background=True)
     marker = tmp_path / "started"
-    event = SampleHappened(sample_id=6, marker_path=str(marker), sleep_seconds=2)
+    event = SampleHappened(sample_id=6, marker_path=str(marker), sleep_seconds=FINISH_SECONDS)
     bus.publish(event)
     port = free_port()
     env = os.environ | {
@@ -171,26 +182,55 @@ def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(s
         "EVENTS_DELIVER_ON_COMMIT": "off",
         "DEBUG": "on",
     }
-    # `-o seed`: the test database is migrated already, and needs no demo data.
-    make = subprocess.Popen(
-        ["make", "-o", "seed", "run", f"PORT={port}", "HOST=127.0.0.1"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a terminal of its own: Ctrl-C reaches its foreground group
+    log = tmp_path / "make.log"
+    # `-o seed`: the test database is migrated already, and needs no demo data. A session of
+    # its own (a terminal of its own): Ctrl-C reaches its foreground process group.
+    with log.open("w") as out:
+        make = sessions.popen(
+            ["make", "-o", "seed", "run", f"PORT={port}", "HOST=127.0.0.1"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    urls = (
+        f"API http://127.0.0.1:{port}/api  docs http://127.0.0.1:{port}/api/docs  "
+        f"admin http://127.0.0.1:{port}/admin/"
     )
-    try:
-        wait_for(lambda: serving(port) and marker.exists())
-        os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C does
-        output, _ = make.communicate(timeout=FINISH_SECONDS)
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
+    wait_for(lambda: urls in log.read_text() and marker.exists(), what="for make run")
+    assert serving(port)  # the URLs are printed once the server answers
+    children = {pid: command_line(pid) for pid in session_members(make.pid)}
+    running = " ".join(children.values())
+    assert "manage.py runserver" in running and "manage.py db_worker" in running, children
 
+    os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C does
+    support.released(marker).touch()  # the delivery in hand finishes after the Ctrl-C
+    make.wait(timeout=FINISH_SECONDS)
+    output = log.read_text()
+
+    # Every process make run started is gone (not merely out of the session), so nothing
+    # re-parented to init survives the test.
     assert session_members(make.pid) == [], output
+    assert {pid: name for pid, name in children.items() if command_line(pid) == name} == {}
     assert not serving(port)
     assert not deliveries().filter(status=TaskResultStatus.RUNNING).exists()
     assert deliveries().get().status == TaskResultStatus.SUCCESSFUL, output
     assert EventRecord.objects.filter(type=SampleFollowedUp.type_name).count() == 1
+
+
+def test_a_tests_sessions_are_killed_whole_even_in_process_groups_of_their_own(tmp_path):
+    # What keeps a failing test from leaving a server behind: the `sessions` fixture's
+    # teardown kills every process of the session, here one that `set -m` put in a process
+    # group of its own (as make run does) and whose parent is gone.
+    started = Sessions()
+    pid_file = tmp_path / "pid"
+    shell = started.popen(["bash", "-c", f"set -m; sleep 600 & echo $! > {pid_file}; exit 0"])
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
+    orphan = int(pid_file.read_text())
+    shell.wait(timeout=FINISH_SECONDS)
+    assert "sleep 600" in command_line(orphan)  # left running, re-parented
+
+    started.close()
+
+    assert command_line(orphan) == ""
+    assert session_members(shell.pid) == []
