@@ -1,3 +1,5 @@
+import json as jsonlib
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -13,11 +15,24 @@ class Command(BaseCommand):
         "drift; --dry-run reports which counters are off."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Report drift, change nothing.")
+        parser.add_argument("--json", action="store_true", help="Machine-readable output.")
 
-    def handle(self, *args, dry_run: bool, **options) -> None:
+    def handle(self, *args, dry_run: bool, json: bool, **options) -> None:
         drift = _recount(dry_run=dry_run)
+        if json:
+            payload = {
+                "dry_run": dry_run,
+                "corrected": 0 if dry_run else len(drift),
+                "drift": {
+                    key: {"was": old, "is": new} for key, (old, new) in sorted(drift.items())
+                },
+            }
+            self.stdout.write(jsonlib.dumps(payload, indent=2))
+            return
         for key, (old, new) in sorted(drift.items()):
             self.stdout.write(f"{key}: {old} -> {new}")
         verb = "would be corrected" if dry_run else "corrected"

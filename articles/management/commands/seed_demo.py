@@ -1,5 +1,9 @@
 """`manage.py seed_demo [--if-empty]`: a small demo data set, written through the services."""
 
+import json as jsonlib
+import sys
+from contextlib import nullcontext, redirect_stdout
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.services import article_create, article_favorite
@@ -151,22 +155,61 @@ def seed_demo() -> dict[str, int]:
 class Command(BaseCommand):
     help = "Create a small demo data set (users, follows, articles, tags, favorites, comments)."
 
+    changes_data = True
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when any user exists (safe to run on every start).",
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be seeded, write nothing."
+        )
+        parser.add_argument("--json", action="store_true", help="Machine-readable output.")
 
-    def handle(self, *args: object, if_empty: bool = False, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        if_empty: bool = False,
+        dry_run: bool = False,
+        json: bool = False,
+        **options: object,
+    ) -> None:
+        skipped = False
         if User.objects.exists():
             if if_empty:
-                self.stdout.write("Users exist already; nothing seeded.")
-                return
-            if User.objects.filter(username__in=[name for name, _ in USERS]).exists():
+                skipped = True
+            elif User.objects.filter(username__in=[name for name, _ in USERS]).exists():
                 raise CommandError("The demo users exist already; run with --if-empty to skip.")
-        counts = seed_demo()
-        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        planned = {
+            "users": len(USERS),
+            "follows": len(FOLLOWS),
+            "articles": len(ARTICLES),
+            "favorites": len(FAVORITES),
+            "comments": len(COMMENTS),
+        }
+        # With --json, whatever seeding prints (an email sent on commit) goes to stderr.
+        with redirect_stdout(sys.stderr) if json else nullcontext():
+            counts = {} if skipped or dry_run else seed_demo()
+        if json:
+            payload = {
+                "dry_run": dry_run,
+                "skipped": skipped,  # --if-empty and users exist
+                "seeded": counts,
+                "would_seed": planned if dry_run and not skipped else {},
+                "demo_users": [f"{name}@example.com" for name, _ in USERS],
+                "demo_password": DEMO_PASSWORD,
+            }
+            self.stdout.write(jsonlib.dumps(payload, indent=2))
+            return
+        if skipped:
+            self.stdout.write("Users exist already; nothing seeded.")
+            return
+        summary = ", ".join(f"{count} {name}" for name, count in (counts or planned).items())
+        if dry_run:
+            self.stdout.write(f"Would seed {summary}.")
+            return
         self.stdout.write(self.style.SUCCESS(f"Seeded {summary}."))
         names = ", ".join(name for name, _ in USERS)
         self.stdout.write(f"Demo users: {names} (<name>@example.com, one password)")

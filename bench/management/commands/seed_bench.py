@@ -10,6 +10,7 @@ index are rebuilt from the rows. PostgreSQL gets `COPY`, other databases `bulk_c
 Deterministic for a given --seed.
 """
 
+import json
 import random
 import time
 from array import array
@@ -259,6 +260,8 @@ class Command(BaseCommand):
         "non-empty database unless --force (add to it) or --flush (empty it first)."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser: CommandParser) -> None:
         for name, default in [("users", 200), ("articles", 2000), ("comments", 5000),
                               ("favorites", 10000), ("tags", 50)]:  # fmt: skip
@@ -277,27 +280,62 @@ class Command(BaseCommand):
         group.add_argument("--force", action="store_true", help="add to a non-empty database")
         group.add_argument("--flush", action="store_true", help="empty the database first")
         group.add_argument("--if-empty", action="store_true", help="do nothing if not empty")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="say what would be seeded; write nothing"
+        )
+        parser.add_argument("--json", action="store_true", help="machine-readable summary")
 
     def handle(self, *args: object, **options: object) -> None:
+        # With --json the progress lines go to stderr: stdout holds the summary alone.
+        log = self.stderr.write if options["json"] else self.stdout.write
+        planned = {
+            name: options[name]
+            for name in ("users", "articles", "comments", "favorites", "tags", "follows", "events")
+        }
+        not_empty = User.objects.exists() or Article.objects.exists()
+        summary: dict[str, object] = {
+            "dry_run": options["dry_run"],
+            "vendor": connection.vendor,
+            "flush": options["flush"],
+            "planned": planned,
+            "seeded": False,
+        }
+        if options["dry_run"]:
+            if not_empty and not (options["flush"] or options["force"] or options["if_empty"]):
+                raise CommandError("The database is not empty; use --force or --flush.")
+            summary["skipped"] = bool(not_empty and options["if_empty"] and not options["flush"])
+            return self._finish(summary, options, f"Would seed {planned} (nothing written).")
         if options["flush"]:
             call_command("flush", interactive=False, verbosity=0)
         if User.objects.exists() or Article.objects.exists():
             if options["if_empty"]:
-                self.stdout.write("The database has data already; nothing seeded.")
-                return
+                summary["skipped"] = True
+                return self._finish(
+                    summary, options, "The database has data already; nothing seeded."
+                )
             if not options["force"]:
                 raise CommandError("The database is not empty; use --force or --flush.")
         first_login = f"bench{_next_id(User) - 1}@example.com"
-        self.stdout.write(f"Seeding {connection.vendor} ({connection.settings_dict['NAME']}):")
+        log(f"Seeding {connection.vendor} ({connection.settings_dict['NAME']}):")
         started = time.perf_counter()
         with quiet_analytics(), transaction.atomic():
-            Seeder(options=options, log=self.stdout.write).run()
+            Seeder(options=options, log=log).run()
         seeded = time.perf_counter() - started
         analyze = time.perf_counter()
         vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
         with connection.cursor() as cursor:  # fresh statistics, or the planner guesses
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
-        self.stdout.write(f"  {'analyze':<12} {'':>10} in {time.perf_counter() - analyze:6.1f} s")
+        log(f"  {'analyze':<12} {'':>10} in {time.perf_counter() - analyze:6.1f} s")
         total = time.perf_counter() - started
+        summary |= {"seeded": True, "skipped": False, "seconds": round(total, 1)}
+        summary |= {"login": first_login, "password": BENCH_PASSWORD}
+        if options["json"]:
+            return self._finish(summary, options, "")
         self.stdout.write(self.style.SUCCESS(f"Seeded in {seeded:.1f} s ({total:.1f} s in all)."))
         self.stdout.write(f"Bench login: {first_login} / {BENCH_PASSWORD}")
+
+    def _finish(self, summary: dict[str, object], options: dict, text: str) -> None:
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, indent=2))
+        else:
+            self.stdout.write(text)

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         "only with --include-failed."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--older-than", type=int, required=True, metavar="DAYS", help="Finished before."

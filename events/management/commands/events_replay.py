@@ -17,6 +17,8 @@ class Command(BaseCommand):
         "(its receipts) or is about to are left out, so a second run queues nothing."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--handler", required=True, help="The handler's dotted path.")
         parser.add_argument(

@@ -9,6 +9,8 @@ from events.ops.redelivery import deliveries_retry, failed_deliveries
 class Command(BaseCommand):
     help = "Hand dead or failed event deliveries back to the worker, with a fresh set of attempts."
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--handler", help="Only handlers whose dotted path contains this.")
         parser.add_argument("--type", dest="event_type", help="Only events of this type name.")

@@ -8,6 +8,8 @@ from events.ops.stats import event_stats
 class Command(BaseCommand):
     help = "Events published per type, background handler outcomes, pending and dead deliveries."
 
+    changes_data = False
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Machine-readable output.")
 

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         "trail. The worker does it (UserDataCleanupRequested); a second run changes nothing."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         add_account_arguments(parser)
         parser.add_argument(

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         "comments, favorites, follows, and the audit records about it or made by it), as JSON."
     )
 
+    changes_data = False
+
     def add_arguments(self, parser) -> None:
         add_account_arguments(parser)
         parser.add_argument("--output", help="Write the JSON document to this file.")

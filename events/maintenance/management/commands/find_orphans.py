@@ -14,6 +14,8 @@ class Command(BaseCommand):
         "--fix, fix them through the services."
     )
 
+    changes_data = True
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--fix", action="store_true", help="Fix what is found.")
         parser.add_argument(
