@@ -120,3 +120,26 @@ def sessions():
         yield started
     finally:
         started.close()
+
+
+# The tests that exercise the shared cache (CACHE_URL): the read cache, its stamps and
+# invalidation, the rate limits and the lockouts. .ci/run runs these once more with Redis as
+# the cache (`pytest -m shared_cache`); the rest of the suite does not depend on which cache
+# it is. By file (a fragment of its path, so a move from events/ to events/system/ keeps
+# them); tests/test_ci_selection.py checks that each fragment still names a test file.
+SHARED_CACHE_TESTS = (
+    "conduit/tests/test_sharedcache.py",
+    "conduit/tests/test_readcache.py",
+    "conduit/tests/test_read_invalidation.py",
+    "conduit/tests/test_scoped_reads.py",
+    "security/tests/",
+    "moderation/tests/test_visibility.py",
+    "users/tests/test_admin.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.as_posix()
+        if any(fragment in path for fragment in SHARED_CACHE_TESTS):
+            item.add_marker(pytest.mark.shared_cache)
