@@ -22,6 +22,7 @@ def installed_apps(**environment: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
+        timeout=180,  # a bound for a machine running two suites at once
     )
 
 

@@ -210,6 +210,7 @@ def test_a_fresh_process_knows_every_apps_event_types():
         capture_output=True,
         text=True,
         check=True,
+        timeout=180,  # a bound for a machine running two suites at once
     ).stdout
 
     types = {entry["type"] for entry in json.loads(out)}
@@ -235,6 +236,7 @@ def test_importing_the_event_system_starts_nothing_and_start_up_starts_the_flush
         capture_output=True,
         text=True,
         check=True,
+        timeout=180,  # a bound for a machine running two suites at once
     ).stdout
 
     assert out.splitlines() == [
