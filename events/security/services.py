@@ -1,5 +1,5 @@
 """Writes of the security app, and the only place that publishes the security events
-(events/system/security.py). Thresholds and windows are settings (README, "Security")."""
+(events/system/security.py). Thresholds and windows are settings (docs/security.md)."""
 
 import hashlib
 from datetime import datetime, timedelta
