@@ -42,7 +42,7 @@ def _is_env_call(func: ast.AST) -> bool:
         return not func.attr.startswith("read_env")
     if func.attr == "getenv":
         return isinstance(func.value, ast.Name) and func.value.id == "os"
-    return func.attr in {"get", "pop", "setdefault"} and _is_environ(func.value)
+    return func.attr == "get" and _is_environ(func.value)
 
 
 def _default(call: ast.Call) -> str:
@@ -68,7 +68,11 @@ def variables_read(source: str) -> tuple[list[Read], list[str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and _is_env_call(node.func) and node.args:
             found = (node.args[0], _default(node))
-        elif isinstance(node, ast.Subscript) and _is_environ(node.value):
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and _is_environ(node.value)
+        ):
             found = (node.slice, "(none: required)")
         elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
             found = (node.left, "(none)")
@@ -103,6 +107,8 @@ def test_the_parser_finds_every_form_of_read():
         "F = 'F' in os.environ\n"
         "env.read_env('.env')\n"
         "G = env.bool(NAME)\n"
+        "os.environ['SET'] = '1'\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conduit.settings')\n"
     )
     reads, unnamed = variables_read(source)
 
