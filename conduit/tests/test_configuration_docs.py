@@ -2,7 +2,8 @@
 
 The variables are found by parsing conduit/settings.py (no import, so no environment is
 needed): a call of `env(...)`, `env.<cast>(...)`, `os.environ.get(...)`, `os.getenv(...)`, a
-subscript `os.environ[...]` or a test `... in os.environ`, whose name is a string literal.
+subscript `os.environ[...]` or a test `... in os.environ`, whose name is a string literal, or
+the parameter of a module-level helper that each call passes a literal (`_flag("NAME")`).
 """
 
 import ast
@@ -54,32 +55,61 @@ def _default(call: ast.Call) -> str:
     return "(none)"
 
 
-def variables_read(source: str) -> tuple[list[Read], list[str]]:
-    """The variables the settings read, and the reads whose name is not a literal."""
-    reads: list[Read] = []
-    unnamed: list[str] = []
-
-    def name_of(node: ast.AST, where: ast.AST) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        unnamed.append(f"conduit/settings.py:{where.lineno}: {ast.unparse(where)}")
-        return None
-
-    for node in ast.walk(ast.parse(source)):
+def _reads_in(tree: ast.AST) -> list[tuple[ast.AST, ast.AST, str]]:
+    """(the name's expression, the reading node, the default) of each read under `tree`."""
+    found = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _is_env_call(node.func) and node.args:
-            found = (node.args[0], _default(node))
+            found.append((node.args[0], node, _default(node)))
         elif (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Load)
             and _is_environ(node.value)
         ):
-            found = (node.slice, "(none: required)")
+            found.append((node.slice, node, "(none: required)"))
         elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
-            found = (node.left, "(none)")
-        else:
+            found.append((node.left, node, "(none)"))
+    return found
+
+
+def variables_read(source: str) -> tuple[list[Read], list[str]]:
+    """The variables the settings read, and the reads whose name is not a literal.
+
+    A read inside a module-level function whose name is one of the function's parameters
+    (`def _flag(name): return env.bool(name)`) is a read of each literal passed for it."""
+    tree = ast.parse(source)
+    reads: list[Read] = []
+    unnamed: list[str] = []
+    # function name -> (parameter position, parameter name, default) of its reads by parameter
+    by_parameter: dict[str, list[tuple[int, str, str]]] = {}
+    resolved: set[int] = set()  # the reads by parameter: read at the call sites instead
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef):
             continue
-        if (name := name_of(found[0], node)) is not None:
-            reads.append(Read(name, node.lineno, found[1]))
+        parameters = [arg.arg for arg in function.args.args]
+        for name, node, default in _reads_in(function):
+            if isinstance(name, ast.Name) and name.id in parameters:
+                by_parameter.setdefault(function.name, []).append(
+                    (parameters.index(name.id), name.id, default)
+                )
+                resolved.add(id(node))
+    for name, node, default in _reads_in(tree):
+        if id(node) in resolved:
+            continue
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            reads.append(Read(name.value, node.lineno, default))
+        else:
+            unnamed.append(f"conduit/settings.py:{node.lineno}: {ast.unparse(node)}")
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            continue
+        for position, parameter, default in by_parameter.get(call.func.id, []):
+            passed = [kw.value for kw in call.keywords if kw.arg == parameter]
+            passed += call.args[position : position + 1]
+            if passed and isinstance(passed[0], ast.Constant) and isinstance(passed[0].value, str):
+                reads.append(Read(passed[0].value, call.lineno, default))
+            else:
+                unnamed.append(f"conduit/settings.py:{call.lineno}: {ast.unparse(call)}")
     return sorted(reads, key=lambda read: read.line), unnamed
 
 
@@ -109,6 +139,11 @@ def test_the_parser_finds_every_form_of_read():
         "G = env.bool(NAME)\n"
         "os.environ['SET'] = '1'\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conduit.settings')\n"
+        "def _flag(variable, fallback=False):\n"
+        "    return env.bool(variable, default=fallback)\n"
+        "H = _flag('H')\n"
+        "I = _flag(variable='I')\n"
+        "J = _flag(SOME_NAME)\n"
     )
     reads, unnamed = variables_read(source)
 
@@ -119,8 +154,13 @@ def test_the_parser_finds_every_form_of_read():
         ("D", "(none: required)"),
         ("E", "(none)"),
         ("F", "(none)"),
+        ("H", "fallback"),
+        ("I", "fallback"),
     ]
-    assert unnamed == ["conduit/settings.py:9: env.bool(NAME)"]
+    assert unnamed == [
+        "conduit/settings.py:9: env.bool(NAME)",
+        "conduit/settings.py:16: _flag(SOME_NAME)",
+    ]
 
 
 def test_the_settings_read_the_variables_one_expects():
