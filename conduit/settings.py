@@ -273,7 +273,7 @@ ADMINS = env.list("ADMINS", default=[])
 # Staff hear of every this-many-th article (100th, 200th, ...); 0 turns the notices off.
 ARTICLES_MILESTONE_EVERY = env.int("ARTICLES_MILESTONE_EVERY", default=100)
 
-# Security (events/security/; docs/security.md). The lockout: this many failed logins for one
+# Security (security/; README, "Security"). The lockout: this many failed logins for one
 # account within the window lock it for SECURITY_LOCKOUT_SECONDS.
 SECURITY_LOCKOUT_FAILURES = env.int("SECURITY_LOCKOUT_FAILURES", default=5)
 SECURITY_LOCKOUT_WINDOW_SECONDS = env.int("SECURITY_LOCKOUT_WINDOW_SECONDS", default=900)
