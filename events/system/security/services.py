@@ -1,5 +1,5 @@
 """Writes of the security app, and the only place that publishes the security events
-(events/system/security/events.py). Thresholds and windows are settings (docs/security.md)."""
+(events/system/security/events.py). Thresholds and windows are settings (README, "Security")."""
 
 import hashlib
 from datetime import datetime, timedelta
