@@ -37,7 +37,7 @@ from django.tasks import TaskResultStatus
 from conduit.tests.processes import free_port, kill_session, wait_for
 from events.models import DeliveryReceipt
 from events.outbox import deliveries, delivery_backlog
-from events.security.models import RateLimitHit
+from events.system.security.models import RateLimitHit
 from events.tests.test_worker_process import database_url
 from users.models import User, WelcomeEmail
 
