@@ -1,6 +1,7 @@
 """Shared fixtures: the personas alice, bob and charlie, and API clients."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -143,3 +144,17 @@ def pytest_collection_modifyitems(config, items):
         path = item.path.as_posix()
         if any(fragment in path for fragment in SHARED_CACHE_TESTS):
             item.add_marker(pytest.mark.shared_cache)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """pytest-django's, plus: a SQLite test database named per test run (pytest-xdist names
+    each run), so two runs in one checkout keep theirs apart."""
+    from django.db import connections
+
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8]
+    for connection in connections.all(initialized_only=False):
+        test = connection.settings_dict.setdefault("TEST", {})
+        if run and connection.vendor == "sqlite" and test.get("NAME"):
+            path = Path(test["NAME"])
+            test["NAME"] = str(path.with_name(f"test_{run}_{path.name.removeprefix('test_')}"))

@@ -4,7 +4,6 @@ Development needs no environment at all: SQLite in the project folder, DEBUG on.
 Production sets DEBUG=off, SECRET_KEY and DATABASE_URL and refuses to start without a key.
 """
 
-import os
 from pathlib import Path
 
 import environ
@@ -119,12 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not :memory:, so that a db_worker subprocess can share the test database; one
-    # per test run (xdist names each run), so two runs in one checkout keep theirs apart.
+    # A file, not :memory:, so that a db_worker subprocess can share the test database.
     _db_file = Path(DATABASES["default"]["NAME"])
-    _run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8]  # pytest-xdist sets it; no knob
-    _test_name = f"test_{_run}_{_db_file.name}" if _run else f"test_{_db_file.name}"
-    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(_test_name))}
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
 
 # `default` is shared by every process (one host: files; several: CACHE_URL=redis://...); it
 # holds the read cache's version stamps (a few hundred: conduit/readcache.py) besides the rate
