@@ -4,6 +4,7 @@ their promises: make run's taken port, make serve's unapplied migrations, make h
 process of its own (the `sessions` fixture leaves none behind)."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from conduit.tests.processes import (
 )
 
 BASE_DIR = Path(settings.BASE_DIR)
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* ")
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -29,6 +31,7 @@ def environment(**extra: str) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if key not in ("DATABASE_URL", "CACHE_URL", "PYTEST_XDIST_WORKER", "DEBUG")
+        and key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")  # `make test`'s own
     }
     return env | extra
 
@@ -59,8 +62,8 @@ def one_line(stderr: str) -> str:
 
 
 def make_lines(stderr: str) -> list[str]:
-    """stderr without make's own `make: *** [...] Error N` line."""
-    return [line for line in stderr.splitlines() if line.strip() and "make: ***" not in line]
+    """stderr without make's own `make: *** [...] Error N` line (`make[1]: ***` under make)."""
+    return [line for line in stderr.splitlines() if line.strip() and not MAKE_ERROR.match(line)]
 
 
 # manage.py and the configuration

@@ -192,6 +192,9 @@ def test_ctrl_c_on_make_run_stops_server_and_worker_and_leaves_nothing_running(
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # As a terminal's shell would: a suite started in the background (`make test &`)
+            # runs with SIGINT ignored, and a shell cannot trap a signal ignored on entry.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     urls = (
         f"API http://127.0.0.1:{port}/api  docs http://127.0.0.1:{port}/api/docs  "
