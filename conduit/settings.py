@@ -222,6 +222,10 @@ EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=300.0)
 # On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
 # (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
 EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)
+# A worker that lost its database waits this long before the first reconnect, doubling the wait
+# after each failure up to the maximum (it never gives up; past the maximum it logs errors).
+EVENTS_RECONNECT_BASE_SECONDS = env.float("EVENTS_RECONNECT_BASE_SECONDS", default=0.5)
+EVENTS_RECONNECT_MAX_SECONDS = env.float("EVENTS_RECONNECT_MAX_SECONDS", default=30.0)
 # Run background deliveries in-process right after commit (tests, demos); the worker is
 # still the production path.
 EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
