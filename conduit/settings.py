@@ -91,9 +91,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A health check costs a `SELECT 1` round trip on every request; without it, a connection that
-# died with the server fails one request and is then replaced.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+# A request's first statement on a kept connection checks it first (a `SELECT 1` round trip)
+# and replaces one the server ended (a restart, a failover, a pooler's recycle); without the
+# check, the first request on each process after that answers 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes; IMMEDIATE
     # transactions take the write lock up front instead of failing on upgrade.

@@ -28,14 +28,15 @@ from types import FrameType
 from uuid import UUID
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
-from django.db.utils import InterfaceError, OperationalError
+from django.db import close_old_connections, connections
+from django.db.utils import OperationalError
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from conduit.connections import CONNECTION_ERRORS, close_connections, connection_ended
 from events.core import metrics
 from events.outbox import DELIVER_TASK_PATH, deliveries, describe_failure
 
@@ -46,8 +47,6 @@ LEASE_SWEEP_INTERVAL_SECONDS = 5.0
 IDLE_SLICE_SECONDS = 0.1
 # Signals within this long of the first one are that same request, delivered twice.
 REPEATED_SIGNAL_SECONDS = 1.0
-# Errors that may mean the database went away (the connection is then checked).
-CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
 class WorkerInterrupted(SystemExit):
@@ -68,41 +67,6 @@ def reconnect_delay(failures: int) -> float:
     """Wait after the `failures`-th failed reconnect: base, 2x base, 4x base ... capped."""
     seconds = settings.EVENTS_RECONNECT_BASE_SECONDS * 2 ** max(failures - 1, 0)
     return min(seconds, settings.EVENTS_RECONNECT_MAX_SECONDS)
-
-
-def connection_ended(exc: BaseException) -> bool:
-    """Whether a database error means the connection ended (rather than a statement failing):
-    the driver's own error says so (PostgreSQL's class 08 "connection exception" and 57P
-    "operator intervention", a libpq error with no SQLSTATE, a closed connection), or the
-    connection no longer answers. (Django may have opened a fresh one already, as it leaves an
-    atomic block whose connection died.)"""
-    if not isinstance(exc, CONNECTION_ERRORS):
-        return False
-    cause = exc.__cause__ or exc
-    if isinstance(exc, InterfaceError):
-        return True
-    sqlstate = getattr(cause, "sqlstate", "")  # psycopg's errors have one; SQLite's do not
-    if sqlstate is None or sqlstate.startswith(("08", "57P")):
-        return True
-    for conn in connections.all(initialized_only=True):
-        try:
-            if conn.connection is not None and not conn.is_usable():
-                return True
-        except Exception:  # the driver's own errors, not wrapped by Django here
-            return True
-    return False
-
-
-def close_connections() -> None:
-    """Drop this thread's connections; a broken one may fail to close, which is no news."""
-    for conn in connections.all(initialized_only=True):
-        try:
-            conn.close()
-        except DatabaseError:
-            conn.connection = None
-        conn.in_atomic_block = False
-        conn.needs_rollback = False
-        conn.savepoint_ids = []
 
 
 def describe_error(exc: BaseException) -> str:
