@@ -24,7 +24,6 @@ from django.db import connection
 
 from articles.api import views
 from articles.events import ArticleFavorited, ArticleUpdated
-from articles.models import Article
 from articles.tests.factories import ArticleFactory
 from conduit.auth import issue_token
 from events.models import EventRecord
@@ -55,9 +54,7 @@ def terminate(*, application_name: str | None = None, pid: int | None = None) ->
     return len(rows)
 
 
-def test_a_write_whose_connection_ends_after_commit_answers_success(
-    api_client, alice, monkeypatch
-):
+def test_a_write_whose_connection_ends_after_commit_answers_success(api_client, alice, monkeypatch):
     """The PUT committed (its event too); the connection then ended before the view read the
     article back: the answer is the written article, not a 500."""
     article = ArticleFactory(author=alice, title="Before")
@@ -126,8 +123,16 @@ class Server:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
-                [str(gunicorn), "conduit.wsgi:application", "--bind", "127.0.0.1:0"]
-                + ["--workers", "2", "--log-level", "info"],
+                [
+                    str(gunicorn),
+                    "conduit.wsgi:application",
+                    "--bind",
+                    "127.0.0.1:0",
+                    "--workers",
+                    "2",
+                    "--log-level",
+                    "info",
+                ],
                 cwd=settings.BASE_DIR,
                 env=env,
                 stdout=log,
