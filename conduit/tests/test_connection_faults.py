@@ -100,6 +100,10 @@ def test_a_favorite_whose_connection_ends_after_commit_answers_success(
     assert EventRecord.objects.filter(type=ArticleFavorited.type_name).count() == 1
 
 
+# Two workers, as `make serve` runs; the log says which port the OS gave.
+OPTIONS = ["--workers", "2", "--log-level", "info"]
+
+
 class Server:
     """gunicorn as `make serve` runs it (two workers, kept connections), on a free port, its
     connections named so that the test can end them."""
