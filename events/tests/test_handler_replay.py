@@ -17,10 +17,10 @@ from articles.services import article_create, article_delete, article_favorite, 
 from comments.services import comment_create
 from events.core.bus import handler_path
 from events.core.wiring import Background, handler_tables
-from events.maintenance.services import user_data_cleanup_request
 from events.models import DeliveryReceipt
 from events.outbox import deliver_event, deliveries
-from events.security.services import account_lock_if_due, login_attempt_record
+from events.system.maintenance.services import user_data_cleanup_request
+from events.system.security.services import account_lock_if_due, login_attempt_record
 from users.services import user_follow, user_register, user_update
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from django.tasks import TaskResultStatus
 
 from articles.models import Article
 from articles.services import article_create
-from events.analytics.tests.test_milestones import milestones, reached
-from events.moderation.models import ModerationItem
 from events.outbox import deliveries
+from events.system.analytics.tests.test_milestones import milestones, reached
+from events.system.moderation.models import ModerationItem
 from events.testing import assert_same_events
 from events.worker import run_deliveries
 
