@@ -1,7 +1,10 @@
 """The review queue: flagged articles and comments, with what a moderator decides on (a
 preview, the reasons, the flags, the spam score, the author, the age), and the Approve and
 Remove actions, which go through events.moderation.services (one event per item, and a
-BulkOperationCompleted for several). Nothing here is edited by hand."""
+BulkOperationCompleted for several). The same two actions are an item's own page's buttons
+(Django's change-form actions; the buttons are drawn by
+templates/admin/moderation/moderationitem/change_form_actions.html). Nothing here is edited
+by hand."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -15,6 +18,8 @@ from events.moderation.selectors import review_queue
 from events.moderation.services import content_review_many
 
 PREVIEW_LENGTH = 120
+# The queue's action menu and an item's own page.
+BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -130,6 +135,9 @@ class ModerationItemAdmin(admin.ModelAdmin):
         }
         return review_queue().annotate(**per_reason)
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {"title": "Review queue", **(extra_context or {})})
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -188,11 +196,19 @@ class ModerationItemAdmin(admin.ModelAdmin):
             item.pk,
         )
 
-    @admin.action(description="Approve: visible again, flags resolved", permissions=["moderate"])
+    @admin.action(
+        description="Approve: visible again, flags resolved",
+        permissions=["moderate"],
+        location=BOTH,
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet[ModerationItem]) -> None:
         self._review(request, queryset, "approve")
 
-    @admin.action(description="Remove: hidden for good, flags resolved", permissions=["moderate"])
+    @admin.action(
+        description="Remove: hidden for good, flags resolved",
+        permissions=["moderate"],
+        location=BOTH,
+    )
     def remove(self, request: HttpRequest, queryset: QuerySet[ModerationItem]) -> None:
         self._review(request, queryset, "remove")
 

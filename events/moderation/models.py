@@ -56,6 +56,8 @@ class ModerationItem(models.Model):
     )
 
     class Meta:
+        # The admin's name for the list (docs/moderation.md uses it too).
+        verbose_name_plural = "review queue"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
