@@ -106,8 +106,8 @@ class EventRecordAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     # The links below filter the list by these, which list_filter does not name.
     LINK_LOOKUPS = ("request_id", "causation_id", "aggregate_id", "event_id")
-    # How much of a request id or an event id the list shows.
-    SHORT = 8
+    # How much of a request id or an event id the list shows, and of an aggregate's id.
+    SHORT, LONG = 8, 20
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EventRecord]:
         """Each record with its actor's username and whether staff may open the actor's page
@@ -179,15 +179,19 @@ class EventRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="aggregate")
     def aggregate(self, record: EventRecord) -> str:
+        """Its type and id, kept on one line (a long id, a tag's name, shortened)."""
         if not record.aggregate_type:
             return "-"
         return format_html(
-            '<a href="{}?aggregate_type={}&amp;aggregate_id={}">{} {}</a>',
+            '<a href="{}?aggregate_type={}&amp;aggregate_id={}" title="every record of {} {}">'
+            "{}\u00a0{}</a>",
             reverse("admin:events_eventrecord_changelist"),
             record.aggregate_type,
             record.aggregate_id,
             record.aggregate_type,
             record.aggregate_id,
+            record.aggregate_type,
+            self._shown(record.aggregate_id, short=True, length=self.LONG),
         )
 
     @admin.display(description="request")
@@ -227,10 +231,10 @@ class EventRecordAdmin(ReadOnlyAdmin):
             self._shown(str(record.causation_id), short),
         )
 
-    def _shown(self, identifier: str, short: bool) -> str:
-        if not short or len(identifier) <= self.SHORT + 2:
+    def _shown(self, identifier: str, short: bool, length: int = SHORT) -> str:
+        if not short or len(identifier) <= length + 2:
             return identifier
-        return f"{identifier[: self.SHORT]}…"
+        return f"{identifier[:length]}…"
 
     @admin.display(description="caused")
     def effects(self, record: EventRecord) -> str:

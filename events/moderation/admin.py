@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
 from events.moderation.models import PENDING, Flag, ModerationItem, Reason, Source, State
@@ -18,6 +19,10 @@ from events.moderation.selectors import review_queue
 from events.moderation.services import content_review_many
 
 PREVIEW_LENGTH = 120
+EFFECTS = {
+    "approve": "visible again, its flags resolved",
+    "remove": "hidden for good, its flags resolved",
+}
 # The queue's action menu and an item's own page.
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
@@ -119,7 +124,7 @@ class ModerationItemAdmin(admin.ModelAdmin):
         "author",
         "content",
         "spam_score",
-        "spam_reasons",
+        "spam_verdict",
         "created_at",
         "reviewed_at",
         "reviewed_by",
@@ -186,6 +191,10 @@ class ModerationItemAdmin(admin.ModelAdmin):
         article = item.article
         return f"{article.title}\n\n{article.description}\n\n{article.body}"
 
+    @admin.display(description="spam reasons")
+    def spam_verdict(self, item: ModerationItem) -> str:
+        return ", ".join(item.spam_reasons) or "-"
+
     @admin.display(description="audit trail")
     def audit_trail(self, item: ModerationItem) -> str:
         url = reverse("admin:events_eventrecord_changelist")
@@ -216,12 +225,18 @@ class ModerationItemAdmin(admin.ModelAdmin):
         items = list(queryset.order_by("pk"))
         counts = content_review_many(items=items, moderator=request.user, decision=decision)
         done = "approved" if decision == "approve" else "removed"
-        self.message_user(
-            request,
+        message = (
             f"{counts['changed']} of {counts['selected']} items {done} "
-            f"({counts['unchanged']} already were, {counts['gone']} deleted meanwhile).",
-            messages.SUCCESS,
+            f"({counts['unchanged']} already were, {counts['gone']} deleted meanwhile)."
         )
+        if len(items) == 1:  # an item's own page, or one row ticked
+            item = capfirst(str(items[0]))
+            message = {
+                "changed": f"{item} {done}: {EFFECTS[decision]}.",
+                "unchanged": f"{item} was already {done}: nothing changed.",
+                "gone": f"{item} was deleted meanwhile: nothing changed.",
+            }[next(outcome for outcome in ("changed", "unchanged", "gone") if counts[outcome])]
+        self.message_user(request, message, messages.SUCCESS)
 
 
 def _shorten(text: str) -> str:
