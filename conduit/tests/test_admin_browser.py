@@ -17,9 +17,9 @@ from urllib.request import Request, urlopen
 import pytest
 from django.conf import settings as django_settings
 
-from events.analytics import flush
 from events.models import EventRecord
-from events.moderation.models import ModerationItem, State
+from events.system.analytics import flush
+from events.system.moderation.models import ModerationItem, State
 from users.models import User
 
 CHROMIUM = Path("/usr/bin/chromium")
