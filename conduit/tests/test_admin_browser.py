@@ -156,6 +156,7 @@ def test_an_operator_approves_and_removes_from_items_pages_and_the_admin_reads_w
     assert (spam.state, comment.state) == (State.HIDDEN, State.FLAGGED)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(60_000)  # generous: the machine may be running another suite
 
     # The index: Conduit's, and "View site" leads to the API docs. The login is by email.
     page.goto(f"{base}/admin/login/?next=/admin/")
