@@ -233,7 +233,7 @@ def test_database_unreachable_for_a_while_is_waited_for(worker_bus, start_worker
         worker = start_worker(port=proxy.port)
         before = publish(tmp_path, 5)
         wait_for(lambda: succeeded() == 1, what="a delivery through the proxy")
-        in_hand = publish(tmp_path, 6, nap=2)
+        in_hand = publish(tmp_path, 6, nap=5)  # still asleep when the proxy is cut
         wait_for(Path(in_hand.marker_path).exists, what="the handler to start")
 
         proxy.cut()
