@@ -1,4 +1,5 @@
 import json as jsonlib
+import logging
 import sys
 from contextlib import nullcontext, redirect_stdout
 
@@ -7,7 +8,9 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from events.outbox import delivery_backlog
-from events.worker import EventWorker
+from events.worker import EventWorker, WorkerInterrupted
+
+logger = logging.getLogger("events.worker")
 
 
 class Command(db_worker.Command):
@@ -67,8 +70,13 @@ class Command(db_worker.Command):
         worker.configure_signals()
         # With --json, whatever the deliveries print (the console email backend) goes to
         # stderr: stdout holds the summary alone.
-        with redirect_stdout(sys.stderr) if json else nullcontext():
-            worker.run()
+        try:
+            with redirect_stdout(sys.stderr) if json else nullcontext():
+                worker.run()
+        except WorkerInterrupted:
+            logger.warning("Event worker stopped: exit status 1 (a delivery was interrupted).")
+            raise
+        logger.info("Event worker stopped: exit status 0.")
         if json:
             summary = {
                 "dry_run": False,
