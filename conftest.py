@@ -23,7 +23,9 @@ REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `postgresql` run where DATABASE_URL is PostgreSQL (.ci/run's PostgreSQL
-    passes) and are deselected, not skipped, on SQLite."""
+    passes) and are deselected, not skipped, on SQLite. The shared cache's tests are marked
+    `shared_cache` (SHARED_CACHE_TESTS, below)."""
+    _mark_shared_cache_tests(items)
     if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     deselected = [item for item in items if item.get_closest_marker("postgresql")]
@@ -150,7 +152,7 @@ SHARED_CACHE_TESTS = (
 )
 
 
-def pytest_collection_modifyitems(config, items):
+def _mark_shared_cache_tests(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.path.as_posix()
         if any(fragment in path for fragment in SHARED_CACHE_TESTS):
