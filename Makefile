@@ -70,14 +70,17 @@ run: seed
 # folder per port, so two instances on one host keep theirs apart). The system checks run
 # first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
 # (collectstatic runs only the static files' checks, gunicorn none.)
+# gunicorn's limits: a path up to 8190 bytes and a header up to 16 KiB reach Django (a JSON 404,
+# a 401); beyond them gunicorn answers 414 / 431, in JSON too (conduit/gunicorn_config.py).
 serve: install
 	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
 	DEBUG=$${DEBUG:-off} $(PY) manage.py check
 	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
 	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \
-	  $(VENV)/bin/gunicorn conduit.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	  $(VENV)/bin/gunicorn conduit.wsgi:application -c python:conduit.gunicorn_config \
+	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+	  --limit-request-line 8190 --limit-request-field_size 16384 --limit-request-fields 100
 
 worker: install
 	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
