@@ -242,3 +242,16 @@ def test_the_readmes_createsuperuser_line_works_without_debug_or_a_key():
 
     assert created.returncode == 0, created.stderr
     assert User.objects.get(username="root").is_superuser
+
+
+def test_make_serve_refuses_without_an_email_url_in_one_line():
+    port = free_port()
+
+    refused = run(["make", "-s", "serve"], SECRET_KEY=STRONG_KEY, PORT=str(port))
+
+    assert refused.returncode != 0
+    assert "Traceback" not in refused.stderr
+    (line,) = refusal_lines(refused.stderr)
+    assert "EMAIL_URL is not set" in line
+    with pytest.raises(OSError):  # gunicorn never started
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
