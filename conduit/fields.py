@@ -19,6 +19,7 @@ class StrictStringMixin:
         "not_a_string": "must be a string",
         "invalid": "is invalid",
         "max_length": "is too long (maximum is {max_length} characters)",
+        "min_length": "is too short (minimum is {min_length} characters)",
     }
 
     def to_internal_value(self, data: Any) -> str:

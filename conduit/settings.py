@@ -197,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "events.security.schema.document_rate_limits",  # the 429 of every throttled operation
+        "conduit.schema.document_query_strings",  # no NUL in a query parameter
+        "conduit.schema.declare_links",  # the identifiers an answer gives to other operations
     ],
 }
 

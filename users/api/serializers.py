@@ -5,10 +5,12 @@ from typing import Any
 from rest_framework import serializers
 
 from conduit.fields import StrictStringMixin, TextField
+from conduit.patterns import EMAIL, HTTP_URL
 from users.selectors import ProfileRow
 from users.validators import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_PATTERN,
 )
@@ -32,23 +34,27 @@ class UsernameField(StrictStringMixin, serializers.RegexField):
         )
 
 
-class EmailField(StrictStringMixin, serializers.EmailField):
+class EmailField(StrictStringMixin, serializers.RegexField):
+    """An address as conduit.patterns.EMAIL has it (the schema states the same pattern)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
+        super().__init__(EMAIL, max_length=EMAIL_MAX_LENGTH, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         return super().to_internal_value(data).lower()
 
 
-class ImageUrlField(StrictStringMixin, serializers.URLField):
+class ImageUrlField(StrictStringMixin, serializers.RegexField):
+    """An http(s) address as conduit.patterns.HTTP_URL has it (the schema states the same)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=IMAGE_MAX_LENGTH, **kwargs)
+        super().__init__(HTTP_URL, max_length=IMAGE_MAX_LENGTH, **kwargs)
 
 
 class UserRegisterInputSerializer(serializers.Serializer):
     username = UsernameField()
     email = EmailField()
-    password = PasswordField()
+    password = PasswordField(min_length=PASSWORD_MIN_LENGTH)
 
 
 class UserLoginInputSerializer(serializers.Serializer):
@@ -62,7 +68,7 @@ class UserUpdateInputSerializer(serializers.Serializer):
 
     email = EmailField(required=False)
     username = UsernameField(required=False)
-    password = PasswordField(required=False)
+    password = PasswordField(required=False, min_length=PASSWORD_MIN_LENGTH)
     bio = TextField(required=False, allow_null=True, allow_blank=True, max_length=BIO_MAX_LENGTH)
     image = ImageUrlField(required=False, allow_null=True, allow_blank=True)
 
