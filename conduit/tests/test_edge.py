@@ -4,71 +4,25 @@ No answer under /api is HTML; a chunked body is read like one with a length."""
 
 import io
 import json
-import os
-import signal
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from conduit.edge import ChunkedBodies
-from conduit.tests.test_safe_defaults import STRONG_KEY, environment, free_port
+from conduit.tests.serving import make_serve
 from users.models import User
 
 BODY_LIMIT = 4096  # the server's DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
-def wait_until_answering(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"make serve did not answer on {port}:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def served(django_db_setup, tmp_path_factory) -> Iterator[int]:
     """`make serve` on a free port against the test database; its port."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("edge") / "serve.log"
-    env = environment(
-        DEBUG="off",
-        SECRET_KEY=STRONG_KEY,
-        EMAIL_URL="dummymail://",
-        PORT=str(port),
-        WORKERS="1",
-        CACHE_URL="locmemcache://",
-        DATA_UPLOAD_MAX_MEMORY_SIZE=str(BODY_LIMIT),
-        EVENTS_DELIVER_ON_COMMIT="off",
-        LOG_LEVEL="WARNING",
-    )
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["make", "-s", "serve"],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # make, gunicorn and its workers: one group to stop
-        )
-    try:
-        wait_until_answering(port, process, log)
+    with make_serve(
+        tmp_path_factory.mktemp("edge"), DATA_UPLOAD_MAX_MEMORY_SIZE=str(BODY_LIMIT)
+    ) as port:
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
