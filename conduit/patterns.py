@@ -18,11 +18,20 @@ NOT_BLANK = rf"^[^\u0000]*[^{WHITESPACE}\u0000][^\u0000]*$"
 # Not blank, and no control character at all (a tag name).
 NOT_BLANK_NO_CONTROL = rf"^[^{CONTROL}]*[^{WHITESPACE}{CONTROL}][^{CONTROL}]*$"
 
+# The patterns below match a value whole once the server has trimmed it (conduit.fields.
+# PatternField); `padded` is what the schema states, whitespace around allowed.
 _HOST = r"(localhost|([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 # An address: a dot-atom local part, a host name with a top-level domain of letters.
 EMAIL = (
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 # An image's address: http(s), a host name, an optional port, then no whitespace or control.
-HTTP_URL = rf"^https?://{_HOST}(:[0-9]{{1,5}})?([/?#][^{WHITESPACE}{CONTROL}]*)?$"
+HTTP_URL = rf"https?://{_HOST}(:[0-9]{{1,5}})?([/?#][^{WHITESPACE}{CONTROL}]*)?"
+# Letters, digits (Unicode's, after NFKC), ".", "_" and "-"; not dots only (users.validators).
+USERNAME = rf"(?!\.+[{WHITESPACE}]*$)[\w.-]+"
+
+
+def padded(pattern: str) -> str:
+    """`pattern`, with whitespace around it, as a value is sent before the server trims it."""
+    return rf"^[{WHITESPACE}]*{pattern}[{WHITESPACE}]*$"

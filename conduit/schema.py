@@ -4,7 +4,6 @@ the `Token` security scheme, and the envelopes, errors and paging every view's
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from drf_spectacular import generators
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -14,7 +13,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_seri
 from rest_framework import serializers
 
 from conduit.api import MAX_OFFSET, MAX_PAGE_SIZE
-from conduit.patterns import NO_NUL, NOT_BLANK
+from conduit.fields import PatternField
+from conduit.patterns import NO_NUL, NOT_BLANK, WHITESPACE, padded
 
 # The RealWorld spec's tags.
 AUTH = "User and Authentication"
@@ -118,17 +118,16 @@ class StrictStringField(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        regex = next(
-            (v.regex.pattern for v in self.target.validators if isinstance(v, RegexValidator)), None
-        )
-        # A field that may be blank is `oneOf` a string and "": the rules go to the string.
-        string = schema["oneOf"][0] if "oneOf" in schema else schema
-        if regex is not None:  # a RegexField's own rule; `\Z` is Python's spelling of `$`
-            string["pattern"] = regex.replace(r"\Z", "$")
         if direction == "request" and "enum" not in schema:
-            if not self.target.allow_blank:
-                string["minLength"] = max(string.get("minLength", 0), 1)
-            string.setdefault("pattern", NO_NUL if self.target.allow_blank else NOT_BLANK)
+            # Where blank is allowed, drf-spectacular makes this `oneOf` it and "" (maxLength
+            # 0): a minLength of 1 keeps the two branches apart, as oneOf needs.
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+            if isinstance(self.target, PatternField):  # its own rule, around the trimming
+                schema["pattern"] = padded(self.target.pattern)
+                if self.target.allow_blank:  # whitespace only is blank
+                    schema["pattern"] = f"^[{WHITESPACE}]*$|{schema['pattern']}"
+            else:
+                schema["pattern"] = NO_NUL if self.target.allow_blank else NOT_BLANK
         return schema
 
 
