@@ -47,22 +47,26 @@ def token_of_a_new_account(url: str) -> str:
         return json.load(response)["user"]["token"]
 
 
-def schemathesis_run(url: str, *headers: str) -> tuple[int, str]:
+def schemathesis_run(url: str, folder: Path, *headers: str) -> tuple[int, str]:
+    """Run in `folder`: Schemathesis keeps a cache of responses (`.schemathesis/`) where it
+    runs, which would replay one run's answers in the next."""
     command = [str(SCHEMATHESIS), "run", f"{url}/api/schema", "--checks", "all"]
     command += ["-n", "15", "--seed", "11", "--request-timeout", "30", "--no-color"]
     for header in headers:
         command += ["-H", header]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    finished = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+    )
     return finished.returncode, finished.stdout + finished.stderr
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "with a token"])
-def test_schemathesis_finds_nothing(served, caller):
+def test_schemathesis_finds_nothing(served, caller, tmp_path):
     headers = []
     if caller == "with a token":
         headers.append(f"Authorization: Token {token_of_a_new_account(served)}")
 
-    returncode, output = schemathesis_run(served, *headers)
+    returncode, output = schemathesis_run(served, tmp_path, *headers)
 
     summary = SUMMARY.search(output)
     assert returncode == 0 and summary, output[-20000:]
