@@ -18,22 +18,15 @@ from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 
 from articles.models import Article, ArticleTotal, AuthorStats, Favorite
-from articles.search import search_page
+from articles.reads import LISTS, ROWS, article_scope, feed_scope, tag_scope
+from articles.search_queries import search_page
 from conduit.api import Page
 from conduit.errors import NotFound
-from conduit.readcache import (
-    LISTS,
-    ROWS,
-    article_scope,
-    feed_scope,
-    read_named,
-    read_through,
-    tag_scope,
-    viewer_scope,
-)
+from conduit.readcache import read_named, read_through
 from conduit.statements import Statement
 from tags.models import Tag
 from users.models import Follow, User
+from users.reads import viewer_scope
 from users.selectors import PROFILE_COLUMNS, ProfileRow, profile_row
 
 
@@ -197,7 +190,7 @@ def article_page(
     username and the username of someone who favorited them (the filters combine), and the
     total that match. With `q`, only the articles that match its words, best match first
     (articles.search)."""
-    # A new article changes the lists of its own tags, not the others' (conduit.readcache).
+    # A new article changes the lists of its own tags, not the others' (articles/reads.py).
     holding = tag_scope(tag) if tag and not (author or favorited or q) else LISTS
     rows, count = read_through(
         (ROWS, holding),
@@ -306,7 +299,7 @@ def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], in
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
     rows, count = read_through(
-        # A followed author's new article renews the followers' scopes (articles.receivers).
+        # A followed author's new article renews the followers' feeds (articles/reads.py).
         (ROWS, feed_scope(viewer.pk)),
         ("feed-page", viewer.pk, page.limit, page.offset),
         lambda: _feed_page(viewer=viewer, page=page),

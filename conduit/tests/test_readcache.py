@@ -6,14 +6,12 @@ import pytest
 from django.core.cache import caches
 
 from articles.models import Article
+from articles.reads import LISTS, ROWS, article_scope
 from articles.tests.factories import ArticleFactory, FavoriteFactory
 from conduit.readcache import (
     EVERYTHING,
-    LISTS,
     LOOKUPS,
-    ROWS,
     HostStamps,
-    article_scope,
     clear_memory,
     forget_reads,
     read_through,
