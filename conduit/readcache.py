@@ -31,7 +31,8 @@ import struct
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -105,24 +106,26 @@ def renewals() -> dict[type[Event], list[Callable[[Any], Iterable[str]]]]:
     return merged
 
 
-class RenewReads:
-    """The inline handler of one event class: forgets, right after the commit, every scope
-    the tables name for the event, in one renewal."""
+@cache
+def _renewals_by_type() -> dict[type[Event], tuple[Callable[[Any], Iterable[str]], ...]]:
+    return {event_type: tuple(scopes) for event_type, scopes in renewals().items()}
 
-    def __init__(self, event_type: type[Event], scopes: Sequence[Callable[[Any], Iterable[str]]]):
-        self.scopes = tuple(scopes)
-        # The path the bus knows it by (dispatch uid, metrics, a failing handler's log).
-        self.__qualname__ = f"RenewReads[{event_type.type_name}]"
 
-    def __call__(self, event: Event) -> None:
-        forget_reads(*dict.fromkeys(scope for scopes in self.scopes for scope in scopes(event)))
+def renew_reads(event: Event) -> None:
+    """The inline handler of every event class some app's reads.py names: forgets, right
+    after the commit, every scope the tables name for the event, in one renewal. One function
+    for all, so that a failed run is retried by its path like any handler's."""
+    found = _renewals_by_type().get(type(event), ())
+    scopes = dict.fromkeys(scope for renewal in found for scope in renewal(event))
+    if scopes:
+        forget_reads(*scopes)
 
 
 def register_renewals(bus: event_bus.EventBus | None = None) -> None:
-    """Subscribe the renewal of every event class in any app's table (at start-up)."""
+    """Subscribe `renew_reads` to every event class in any app's table (at start-up)."""
     target = bus or event_bus.shared_event_bus
-    for event_type, scopes in renewals().items():
-        target.subscribe(event_type, RenewReads(event_type, scopes))
+    for event_type in renewals():
+        target.subscribe(event_type, renew_reads)
 
 
 def read_through[T](
