@@ -5,13 +5,12 @@ put an approved one back, in the worker (articles/search.py). Which reads they r
 moderation/reads.py."""
 
 from articles.events import ArticleCreated, ArticleUpdated
+from articles.models import Article
 from articles.search import search_index_refresh
 from comments.events import ArticleCommentAdded
 from events.core.wiring import HandlerTable, background
 from events.system.moderation.events import ContentApproved, ContentHidden, ContentRemoved
 from events.system.moderation.services import content_check_spam
-
-TEXT_FIELDS = frozenset({"title", "description", "body"})
 
 
 def check_article_for_spam(event: ArticleCreated) -> None:
@@ -21,7 +20,7 @@ def check_article_for_spam(event: ArticleCreated) -> None:
 
 def check_edited_article_for_spam(event: ArticleUpdated) -> None:
     """Score the article again when its text changed."""
-    if TEXT_FIELDS.intersection(event.changed_fields):
+    if set(Article.TEXT_FIELDS).intersection(event.changed_fields):
         content_check_spam(article_id=event.article_id)
 
 
