@@ -22,6 +22,8 @@ from conduit.tests.processes import (
 )
 
 BASE_DIR = Path(settings.BASE_DIR)
+# What make serve's preflight asks of a production start (DEBUG off).
+SERVE_KEY = "a-key-for-this-test-only-long-and-varied-enough-0123456789"
 MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* ")
 
 
@@ -160,7 +162,8 @@ def test_make_serve_refuses_unapplied_migrations_in_one_line_naming_make_migrate
         sessions,
         ["make", "-s", "serve", f"PORT={port}"],
         DATABASE_URL=f"sqlite:///{empty}",
-        SECRET_KEY="a-key-for-this-test-only",
+        SECRET_KEY=SERVE_KEY,
+        EMAIL_URL="consolemail://",
     )
 
     (line,) = make_lines(stderr)
@@ -180,7 +183,8 @@ def test_make_serve_with_migrate_1_applies_them_and_serves(sessions, tmp_path):
             cwd=BASE_DIR,
             env=environment(
                 DATABASE_URL=f"sqlite:///{empty}",
-                SECRET_KEY="a-key-for-this-test-only",
+                SECRET_KEY=SERVE_KEY,
+                EMAIL_URL="consolemail://",
                 MIGRATE="1",
             ),
             stdout=out,
