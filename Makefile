@@ -62,20 +62,24 @@ run: seed
 	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker' INT TERM; \
 	  wait $$server $$worker
 
-# Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers (one
-# folder per port, so two instances on one host keep theirs apart). The system checks run
-# first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
-# (collectstatic runs only the static files' checks, gunicorn none.)
+# Production: DEBUG off (so SECRET_KEY must be set), JSON logs, gunicorn as
+# deploy/gunicorn.conf.py sets it (docs/deploy.md). Metrics are gathered across the web's
+# workers and the worker in one folder per port (so two instances on one host keep theirs
+# apart); nothing empties it, so restarting one process never wipes another's counters.
+# The system checks run first: a shared cache (CACHE_URL) that cannot be reached stops the
+# start with the reason. (collectstatic runs only the static files' checks, gunicorn none.)
+PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus/$(PORT)
 serve: install
 	DEBUG=$${DEBUG:-off} $(PY) manage.py check
-	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
+	mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
-	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \
-	  $(VENV)/bin/gunicorn conduit.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) HOST=$(HOST) PORT=$(PORT) \
+	  WEB_CONCURRENCY=$(WORKERS) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py conduit.wsgi:application
 
 worker: install
-	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'
+	mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) \
+	  $(PY) manage.py db_worker --queue-name '*'
 
 test: install
 	@[ -x /usr/bin/chromium ] || echo "note: Chromium is not installed at /usr/bin/chromium, so the browser tests are skipped (apt-get install -y chromium runs them; .ci/run installs it)."

@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from conduit.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
+    # The access line and the HTTP metrics, with the request id and the actor known.
+    "conduit.access.AccessMiddleware",
     # Views, searches and traffic, seen after each answer (events/analytics/middleware.py).
     "events.analytics.middleware.RequestObserverMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -326,11 +330,15 @@ if BENCH_FLOOR_ENABLED and not BENCH_ENABLED:
 if BENCH_ENABLED:
     INSTALLED_APPS.append("bench")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: "text" (readable; the default with DEBUG on, as under `make run`) or "json" (one
+# object a line; the default with DEBUG off); every line carries the request id
+# (conduit/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# Readiness (GET /ready, conduit/health.py): a worker writes its heartbeat every
+# WORKER_HEARTBEAT_SECONDS and counts as gone after READY_WORKER_SILENCE_SECONDS without one;
+# the oldest due delivery may wait READY_BACKLOG_MAX_AGE_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
+READY_WORKER_SILENCE_SECONDS = env.float("READY_WORKER_SILENCE_SECONDS", default=120.0)
+READY_BACKLOG_MAX_AGE_SECONDS = env.float("READY_BACKLOG_MAX_AGE_SECONDS", default=300.0)

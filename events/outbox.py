@@ -17,6 +17,7 @@ The worker (events/worker.py) claims the rows, retries, dead-letters and leases 
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from time import perf_counter
 from traceback import format_exception
@@ -37,6 +38,7 @@ from events.core.unit_of_work import PendingEvent
 from events.models import DeliveryReceipt, EventRecord
 
 logger = logging.getLogger(__name__)
+delivery_logger = logging.getLogger("events.delivery")
 
 
 # The audit trail -----------------------------------------------------------------------------
@@ -90,9 +92,16 @@ def event_from_record(record: EventRecord) -> Event:
 # The deliver task and its receipts ----------------------------------------------------------
 
 
+# Which try of its delivery the worker is running (for the delivery's log line).
+delivery_attempt: ContextVar[int] = ContextVar("conduit_delivery_attempt", default=1)
+
+
 @task()
 def deliver_event(event_id: str, handler: str) -> str:
-    """Run one background handler on one recorded event, at most once per (event, handler)."""
+    """Run one background handler on one recorded event, at most once per (event, handler).
+
+    It writes one log line per run (logger `events.delivery`), in the event's context, so the
+    line carries the request id of the request that published the event."""
     handler_fn = import_string(handler)
     with transaction.atomic():
         if DeliveryReceipt.objects.filter(event_id=event_id, handler=handler).exists():
@@ -100,23 +109,48 @@ def deliver_event(event_id: str, handler: str) -> str:
         record = EventRecord.objects.get(pk=event_id)
         event = event_from_record(record)
         start = perf_counter()
-        try:
-            with event_context(
-                actor_id=record.actor_id,
-                request_id=record.request_id,
-                causation_id=record.event_id,
-            ):
+        with event_context(
+            actor_id=record.actor_id,
+            request_id=record.request_id,
+            causation_id=record.event_id,
+        ):
+            try:
                 if inspect.iscoroutinefunction(handler_fn):
                     async_to_sync(handler_fn)(event)
                 else:
                     handler_fn(event)
-        except Exception:
-            metrics.record_handler_run(handler, "background", False, perf_counter() - start)
-            raise
-        metrics.record_handler_run(handler, "background", True, perf_counter() - start)
+            except Exception:
+                seconds = perf_counter() - start
+                metrics.record_handler_run(handler, "background", False, seconds)
+                _log_delivery(record, handler, "error", seconds, exc_info=True)
+                raise
+            seconds = perf_counter() - start
+            metrics.record_handler_run(handler, "background", True, seconds)
+            _log_delivery(record, handler, "ok", seconds)
         # The unique (event, handler) constraint makes a concurrent twin roll back here.
         DeliveryReceipt.objects.create(event_id=event_id, handler=handler)
     return "handled"
+
+
+def _log_delivery(
+    record: EventRecord, handler: str, outcome: str, seconds: float, *, exc_info: bool = False
+) -> None:
+    delivery_logger.log(
+        logging.ERROR if outcome == "error" else logging.INFO,
+        "%s %s: %s",
+        record.type,
+        handler,
+        outcome,
+        exc_info=exc_info,
+        extra={
+            "event_id": str(record.event_id),
+            "event_type": record.type,
+            "handler": handler,
+            "outcome": outcome,
+            "attempt": delivery_attempt.get(),
+            "duration_ms": round(seconds * 1000, 2),
+        },
+    )
 
 
 # Stored in every delivery row (migration 0003 moved the rows written before this module).
@@ -208,6 +242,23 @@ def delivery_backlog() -> dict[str, int]:
         "running": counts.get(TaskResultStatus.RUNNING, 0),
         "dead": counts.get(TaskResultStatus.FAILED, 0),
     }
+
+
+def oldest_pending_age(now: datetime | None = None) -> float | None:
+    """Seconds since the oldest delivery that is due became due (enqueued, or its retry's
+    time came), or None when none is waiting: how far behind the worker is."""
+    now = now or timezone.now()
+    never = get_date_max()
+    due = (
+        deliveries()
+        .ready()
+        .aggregate(
+            first_enqueued=models.Min("enqueued_at", filter=models.Q(run_after=never)),
+            first_retry=models.Min("run_after", filter=~models.Q(run_after=never)),
+        )
+    )
+    since = [moment for moment in due.values() if moment is not None]
+    return max((now - min(since)).total_seconds(), 0.0) if since else None
 
 
 # The bus's view of it ------------------------------------------------------------------------

@@ -15,13 +15,13 @@ It claims the delivery rows the outbox (events/outbox.py) wrote and runs `delive
 import logging
 import signal
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -29,7 +29,8 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from events.core import metrics
-from events.outbox import DELIVER_TASK_PATH, deliveries, describe_failure
+from events.models import WorkerHeartbeat
+from events.outbox import DELIVER_TASK_PATH, deliveries, delivery_attempt, describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,24 @@ def requeue_expired_leases() -> int:
     if count:
         logger.warning("Requeued %d deliveries whose lease expired", count)
     return count
+
+
+def beat(worker_id: str, started_at: datetime) -> None:
+    """Tell readiness (/ready) that this worker is alive."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"seen_at": now},
+        create_defaults={"started_at": started_at, "seen_at": now},
+    )
+
+
+def end_heartbeat(worker_id: str) -> None:
+    """A worker that stops says so: readiness does not count it for the rest of its interval."""
+    try:
+        WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+    except DatabaseError:
+        logger.warning("Could not remove the heartbeat of worker_id=%s", worker_id)
 
 
 class EventWorker(Worker):
@@ -114,17 +133,23 @@ class EventWorker(Worker):
             self._loop()
         finally:
             self._stopped = True
+            if self.manages_connections:
+                end_heartbeat(self.worker_id)
             if self._handles_signals:
                 signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _loop(self) -> None:
         logger.info("Starting event worker worker_id=%s", self.worker_id)
-        next_sweep = 0.0
+        next_sweep = next_beat = 0.0
+        started_at = timezone.now()
         while self.running:
             self._recycle_connections()
             if time.monotonic() >= next_sweep:
                 requeue_expired_leases()
                 next_sweep = time.monotonic() + LEASE_SWEEP_INTERVAL_SECONDS
+            if self.manages_connections and time.monotonic() >= next_beat:
+                beat(self.worker_id, started_at)
+                next_beat = time.monotonic() + settings.WORKER_HEARTBEAT_SECONDS
 
             tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
             if not self.process_all_queues:
@@ -139,6 +164,7 @@ class EventWorker(Worker):
                     task_result = tasks.get_locked()
                     if task_result is not None:
                         task_result.claim(self.worker_id)
+                        metrics.DELIVERIES_CLAIMED.inc()
             except OperationalError as exc:
                 if not is_locked_database_exception(exc):
                     raise
@@ -169,17 +195,21 @@ class EventWorker(Worker):
         if db_task_result.task_path != DELIVER_TASK_PATH:
             return super().run_task(db_task_result)
         self.running_task = True
+        attempt = delivery_attempt.set(len(db_task_result.worker_ids))
         try:
             value = db_task_result.task.call(*db_task_result.args_kwargs["args"])
             db_task_result.set_successful(value)
+            metrics.DELIVERIES_RUN.labels("ok").inc()
         except WorkerInterrupted:
             self._hand_back(db_task_result)
             raise
         except BaseException as exc:
+            metrics.DELIVERIES_RUN.labels("failed").inc()
             self._delivery_failed(db_task_result, exc)
             if isinstance(exc, KeyboardInterrupt):
                 raise
         finally:
+            delivery_attempt.reset(attempt)
             self.running_task = False
             self._run_tasks += 1
 

@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from events.core import metrics
-from events.outbox import deliveries, delivery_backlog
+from events.outbox import deliveries, delivery_backlog, oldest_pending_age
 
 _STATES = {
     TaskResultStatus.READY: "pending",
@@ -33,6 +33,12 @@ class DeliveryBacklogCollector(Collector):
         for state in ("pending", "running", "dead"):
             gauge.add_metric([state], backlog[state])
         yield gauge
+        age = oldest_pending_age()
+        yield GaugeMetricFamily(
+            "conduit_event_oldest_pending_seconds",
+            "How long the oldest due delivery has waited (0: none waits).",
+            value=age or 0.0,
+        )
         per_handler = GaugeMetricFamily(
             "conduit_event_handler_deliveries",
             "Background deliveries by handler and state (a pending one that has failed is "
