@@ -8,7 +8,14 @@ class ConduitConfig(AppConfig):
     name = "conduit"
 
     def ready(self) -> None:
+        import logging
+
+        from django.conf import settings
         from django.core import checks
+
+        # JSON logs: Python's warnings become lines of the log too (Django no longer does it).
+        if settings.LOG_FORMAT == "json":
+            logging.captureWarnings(True)
 
         from conduit.sharedcache import check_shared_cache
 

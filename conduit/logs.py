@@ -19,11 +19,14 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` (empty outside a request or a delivery) unless the caller set it."""
+    """Adds `request_id` (empty outside a request or a delivery) unless the caller set it.
+    A record that carries its request (django.request's) takes that request's id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
-            record.request_id = current_context().request_id
+            # django.request logs after the request's context ended, with the request.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", "") or current_context().request_id
         return True
 
 
@@ -58,5 +61,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "django.db.backends": {"level": "INFO"},
             # The access line (conduit/access.py) replaces django.server's and gunicorn's.
             "django.server": {"level": "WARNING"},
+            # Python's warnings, as lines of the same format (Django routes them here).
+            "py.warnings": {"handlers": ["console"], "propagate": False},
         },
     }

@@ -4,8 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conduit.errors import json_not_found
-from conduit.health import health, ready
-from events.api.views import MetricsApi
+from events.api.views import MetricsApi, health, ready
 
 # Errors are JSON even when DEBUG is off and Django renders them itself.
 handler400 = "conduit.errors.json_bad_request"

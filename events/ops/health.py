@@ -1,4 +1,5 @@
-"""Liveness (`GET /health`) and readiness (`GET /ready`) for load balancers and orchestrators.
+"""Liveness and readiness (`GET /health`, `GET /ready`: events/api/views.py) for load
+balancers and orchestrators.
 
 Liveness says the process answers and touches nothing else, so a database outage never gets
 every web process restarted. Readiness says whether this process can do its work now: the
@@ -14,12 +15,11 @@ from time import perf_counter
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from events.models import WorkerHeartbeat
 from events.outbox import oldest_pending_age
@@ -60,11 +60,11 @@ def check_migrations() -> Check:
 
 def check_cache() -> Check:
     """Only a cache server is checked; a file cache is this host's disk."""
-    if settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+    if not isinstance(caches["default"], RedisCache):
         return {"ok": True, "detail": "local (no cache server configured)"}
     try:
-        cache.set("conduit:ready", 1, timeout=10)
-        if cache.get("conduit:ready") != 1:
+        caches["default"].set("conduit:ready", 1, timeout=10)
+        if caches["default"].get("conduit:ready") != 1:
             return {"ok": False, "detail": "a value written could not be read back"}
     except Exception as exc:  # the redis client's errors are not Django's
         return _failed(exc)
@@ -127,17 +127,3 @@ def readiness() -> tuple[bool, dict[str, Check]]:
         return False, checks
     checks = {name: database if name == "database" else run() for name, run in CHECKS.items()}
     return all(check["ok"] for check in checks.values()), checks
-
-
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
-
-
-@require_GET
-def ready(request: HttpRequest) -> JsonResponse:
-    ok, checks = readiness()
-    response = JsonResponse({"status": "ok" if ok else "fail", "checks": checks})
-    response.status_code = 200 if ok else 503
-    response["Cache-Control"] = "no-store"
-    return response
