@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0004_eventrecord_aggregate_id_length'),
+        ('events', '0005_verbose_names'),
     ]
 
     operations = [
