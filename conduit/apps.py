@@ -13,10 +13,12 @@ class ConduitConfig(AppConfig):
         from django.conf import settings
         from django.core import checks
 
+        from conduit.deployment import check_deployment
+        from conduit.sharedcache import check_shared_cache
+
         # JSON logs: Python's warnings become lines of the log too (Django no longer does it).
         if settings.LOG_FORMAT == "json":
             logging.captureWarnings(True)
 
-        from conduit.sharedcache import check_shared_cache
-
         checks.register(check_shared_cache, checks.Tags.caches)
+        checks.register(check_deployment, checks.Tags.security, deploy=True)
