@@ -55,7 +55,11 @@ def seed_through_api(server: Server) -> str:
     """60 users, 5 articles each, through the API; returns the first user's token."""
 
     def one(i: int) -> str:
-        user = {"username": f"drain{i}", "email": f"drain{i}@example.com", "password": "pass-word-123"}
+        user = {
+            "username": f"drain{i}",
+            "email": f"drain{i}@example.com",
+            "password": "pass-word-123",
+        }
         status, body = http(server, "POST", "/api/users", {"user": user})
         if status != 201:
             status, body = http(server, "POST", "/api/users/login", {"user": user})
@@ -120,7 +124,9 @@ def drain(env: dict[str, str], url: str, *, limit: float) -> dict:
             samples.append((time.monotonic() - started, waiting))
             if len(samples) % 10 == 0:
                 done = start_waiting - waiting
-                log(f"  {samples[-1][0]:5.0f} s: {waiting} waiting, {done / samples[-1][0]:.0f} runs/s (load {load()})")
+                log(
+                    f"  {samples[-1][0]:5.0f} s: {waiting} waiting, {done / samples[-1][0]:.0f} runs/s (load {load()})"
+                )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
@@ -152,7 +158,9 @@ def slice_rates(samples: list[tuple[float, int]]) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="POST /articles run")
-    parser.add_argument("--worker-seconds", type=float, default=0.0, help="stop the drain after (0: until empty)")
+    parser.add_argument(
+        "--worker-seconds", type=float, default=0.0, help="stop the drain after (0: until empty)"
+    )
     parser.add_argument("--drain-only", action="store_true", help="only time the worker")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
@@ -165,7 +173,9 @@ def main() -> None:
         ensure_wrk()
         manage(env, "migrate", "--no-input", "-v", "0")
         # The seeding's passwords are hashed cheaply: the hash is not what is measured.
-        server_env_fast = env | {"PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"}
+        server_env_fast = env | {
+            "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"
+        }
         with Server(WorkerConfig.parse("sync:3"), server_env_fast) as server:
             token = seed_through_api(server)
             log(f"seeded {USERS} users and {USERS * ARTICLES_PER_USER} articles (load {load()})")
