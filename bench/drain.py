@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
-    BENCH,
     PYTHON,
     RESULTS,
     ROOT,
@@ -124,9 +123,9 @@ def drain(env: dict[str, str], url: str, *, limit: float) -> dict:
             samples.append((time.monotonic() - started, waiting))
             if len(samples) % 10 == 0:
                 done = start_waiting - waiting
-                log(
-                    f"  {samples[-1][0]:5.0f} s: {waiting} waiting, {done / samples[-1][0]:.0f} runs/s (load {load()})"
-                )
+                rate = done / samples[-1][0]
+                at = samples[-1][0]
+                log(f"  {at:5.0f} s: {waiting} waiting, {rate:.0f} runs/s (load {load()})")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)

@@ -221,6 +221,9 @@ EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
 # A worker renews the lease of the deliveries it holds every third of this; a killed worker's
 # are run again by another within this plus 5 s (the sweep).
 EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=15.0)
+# `make worker` / `manage.py db_worker` runs this many worker processes (several hosts may
+# each run theirs: they share one queue).
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=4)
 # Deliveries a worker claims at once (one claim query and one UPDATE for all of them).
 EVENTS_WORKER_BATCH = env.int("EVENTS_WORKER_BATCH", default=50)
 # An idle worker on PostgreSQL waits on LISTEN as well as polling (off behind a pooler in
@@ -310,7 +313,7 @@ RATE_LIMIT_RATES = {
 MODERATION_SPAM_FLAG_SCORE = env.int("MODERATION_SPAM_FLAG_SCORE", default=50)
 MODERATION_SPAM_HIDE_SCORE = env.int("MODERATION_SPAM_HIDE_SCORE", default=80)
 MODERATION_FLAGS_TO_HIDE = env.int("MODERATION_FLAGS_TO_HIDE", default=3)
-MODERATION_SPAM_FREE_LINKS = env.int("MODERATION_SPAM_FREE_LINKS", default=2)
+MODERATION_SPAM_FREE_LINKS = env.int("MODERATION_SPAM_FREE_LINKS", default=4)
 MODERATION_SPAM_LINK_POINTS = env.int("MODERATION_SPAM_LINK_POINTS", default=15)
 MODERATION_BLOCKLIST = env.list(
     "MODERATION_BLOCKLIST",

@@ -26,6 +26,7 @@ each (`events.outbox.deliver`: the handler and its receipt in one transaction):
   worker exits 1.
 """
 
+import contextlib
 import logging
 import select
 import signal
@@ -165,6 +166,7 @@ class EventWorker(Worker):
         self.held: set[UUID] = set()
         self._listener: Any = None
         self._next_sweep = 0.0
+        self._prepared: Any = None
 
     def configure_signals(self) -> None:
         """Only `db_worker`, in its own process, handles signals (and the grace timer)."""
@@ -471,15 +473,29 @@ class EventWorker(Worker):
 
     def _close_listener(self) -> None:
         if self._listener is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._listener.close()
-            except Exception:
-                pass
             self._listener = None
 
     def _recycle_connections(self) -> None:
         if self.manages_connections:
             close_old_connections()
+            self._prepare_connection()
+
+    def _prepare_connection(self) -> None:
+        """The worker's PostgreSQL session commits without waiting for the WAL flush
+        (synchronous_commit off): 1.3-2x the runs a second on this machine. Safe for
+        deliveries: a handler's effects, its receipt and the row's success are committed in
+        that order, and a crash of PostgreSQL loses only a suffix of them, so what it loses
+        is a delivery not yet done, which runs again (the web's commits keep their flush)."""
+        connection = connections[DBTaskResult.objects.db]
+        if connection.vendor != "postgresql":
+            return
+        connection.ensure_connection()
+        if connection.connection is not self._prepared:
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit = off")
+            self._prepared = connection.connection
 
 
 def build_worker(**overrides: object) -> EventWorker:

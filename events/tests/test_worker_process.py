@@ -33,9 +33,10 @@ def database_url() -> str:
 
 
 def start_worker(
-    *args: str, lease_seconds: float = 300, shutdown_grace_seconds: float = 30
+    *args: str, lease_seconds: float = 300, shutdown_grace_seconds: float = 30, processes: int = 1
 ) -> subprocess.Popen:
     env = os.environ | {
+        "WORKER_PROCESSES": str(processes),
         "DATABASE_URL": database_url(),
         "EVENTS_LEASE_SECONDS": str(lease_seconds),
         "EVENTS_SHUTDOWN_GRACE_SECONDS": str(shutdown_grace_seconds),
