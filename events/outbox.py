@@ -251,6 +251,20 @@ def delivery_backlog() -> dict[str, int]:
     }
 
 
+def backlog_age_seconds() -> int:
+    """How long the oldest delivery that is due has waited (0: none waits): the backlog's
+    age, in whole seconds. Retries not yet due do not count."""
+    oldest = (
+        deliveries()
+        .filter(status=TaskResultStatus.READY)
+        .filter(models.Q(run_after=get_date_max()) | models.Q(run_after__lte=timezone.now()))
+        .aggregate(oldest=models.Min("enqueued_at"))["oldest"]
+    )
+    if oldest is None:
+        return 0
+    return max(0, int((timezone.now() - oldest).total_seconds()))
+
+
 # The bus's view of it ------------------------------------------------------------------------
 
 
