@@ -11,7 +11,9 @@ worker` runs, `WORKER_PROCESSES` as set) drains the queue alone. Reported: artic
 POST req/s, the handler runs waiting, the drain's handler runs per second over the whole
 drain and per slice of the queue (so a rate that falls as the queue grows shows), and the
 drain ratio: articles created / (POST req/s x drain seconds), 1.0 meaning the worker keeps up
-with the writes. The load average is printed with every figure (the machine is shared).
+with the writes. Then `POST /articles` again with the worker running beside the server (the
+write rate the machine sustains, and the handler runs waiting before and after). The load
+average is printed with every figure (the machine is shared).
 """
 
 import argparse
@@ -103,17 +105,51 @@ RUNS_WAITING_SQL = (
 )
 
 
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    """The worker as `make worker` starts it."""
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "-v", "0"],
+        cwd=ROOT,
+        env=env | {"DEBUG": "off"},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
+
+
+def post_with_worker(env: dict[str, str], url: str, token: str, seconds: float) -> dict:
+    """POST /articles from 8 clients with the worker running beside the server: the write
+    rate the machine sustains, and whether the backlog grew meanwhile."""
+    worker = start_worker(env)
+    try:
+        time.sleep(5)  # the worker's processes are up
+        before = handler_runs_waiting(url)
+        server_env_fast = env | {
+            "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"
+        }
+        with Server(WorkerConfig.parse("sync:3"), server_env_fast) as server:
+            ep = Endpoint("POST /articles (8 clients)", "/api/articles", token=True, post=True)
+            post = run_wrk(server, ep, token, seconds, argparse.Namespace(threads=2, connections=8))
+        after = handler_runs_waiting(url)
+    finally:
+        stop_worker(worker)
+    post.update(waiting_before=before, waiting_after=after, load=load())
+    log(
+        f"POST /articles with the worker running: {post['rps']:.0f} req/s; handler runs "
+        f"waiting {before} -> {after} (load {load()})"
+    )
+    return post
+
+
 def drain(env: dict[str, str], url: str, *, limit: float) -> dict:
     """Start the worker as `make worker` does, poll until nothing waits (or `limit` s)."""
     waiting = start_waiting = handler_runs_waiting(url)
     log(f"worker starts on {start_waiting} handler runs waiting (load {load()})")
-    worker_env = env | {"DEBUG": "off"}
-    process = subprocess.Popen(
-        [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "-v", "0"],
-        cwd=ROOT,
-        env=worker_env,
-        start_new_session=True,
-    )
+    process = start_worker(env)
     started = time.monotonic()
     samples = [(0.0, start_waiting)]
     try:
@@ -127,8 +163,7 @@ def drain(env: dict[str, str], url: str, *, limit: float) -> dict:
                 at = samples[-1][0]
                 log(f"  {at:5.0f} s: {waiting} waiting, {rate:.0f} runs/s (load {load()})")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        stop_worker(process)
     seconds = samples[-1][0]
     done = start_waiting - waiting
     return {
@@ -162,6 +197,7 @@ def main() -> None:
     )
     parser.add_argument("--drain-only", action="store_true", help="only time the worker")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--no-post-with-worker", action="store_true", help="skip that step")
     args = parser.parse_args()
     url = database_url("conduit_bench_drain", recreate=not (args.keep_db or args.drain_only))
     if vendor_of(url) != "postgresql":
@@ -202,6 +238,8 @@ def main() -> None:
         ratio = run["post"]["articles_created"] / (run["post"]["rps"] * d["seconds"])
         run["drain_ratio"] = ratio
         log(f"drain ratio {ratio:.2f} (articles / (POST req/s x drain seconds))")
+    if "post" in run and not args.no_post_with_worker:
+        run["post_with_worker"] = post_with_worker(env, url, token, args.seconds)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"drain-{time.strftime('%Y-%m-%dT%H-%M-%S')}.json"
     path.write_text(json.dumps(run, indent=2))
