@@ -182,7 +182,7 @@ def enqueue_deliveries(event: Event, handlers: Iterable[str]) -> list[UUID]:
 
 
 # A commit that queued deliveries wakes idle workers (PostgreSQL: a trigger on the table,
-# migration events 0005, sends NOTIFY on this channel; the worker LISTENs).
+# migration events 0006, sends NOTIFY on this channel; the worker LISTENs).
 NOTIFY_CHANNEL = "conduit_deliveries"
 
 # Below every live delivery: a replay never holds up what is happening now.

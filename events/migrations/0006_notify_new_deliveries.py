@@ -34,7 +34,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
-        ("events", "0004_eventrecord_aggregate_id_length"),
+        ("events", "0005_verbose_names"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
