@@ -15,11 +15,11 @@ and times how long until the search finds it (commit to background effect).
 Printed (and saved to bench/results/soak-<time>.json): requests, non-2xx (must be 0), writes
 answered 201 against the ArticleCreated audit records written (equal, but for the POSTs in
 flight when wrk stops: committed, never counted by wrk; at most one per connection),
-deliveries done,
-waiting and dead, the backlog's age and its length in seconds of work at the end, the
-commit-to-effect median and p90, and the RSS of each gunicorn worker and of the worker's
-processes at the start, halfway and at the end (growth over the second half must stay under
-5%; judged only for runs of ten minutes or more). Exits 1 when a requirement is not met.
+deliveries done, waiting and dead, the backlog's age and its length in seconds of work at
+the end, the commit-to-effect median and p90, and the RSS of each gunicorn worker and of the
+worker's processes at the start, halfway and at the end (growth over the second half must
+stay under 5%; judged only for runs of ten minutes or more). Exits 1 when a requirement is
+not met.
 """
 
 import argparse
