@@ -23,7 +23,16 @@ each (`events.outbox.deliver`: the handler and its receipt in one transaction):
   hand, hands the rest of its batch back and exits 0. If that delivery is still running after
   `EVENTS_SHUTDOWN_GRACE_SECONDS`, or a second signal comes, the delivery is interrupted: its
   transaction rolls back, it goes back to the queue without counting as an attempt, and the
-  worker exits 1.
+  worker exits 1. Signals that come within `REPEATED_SIGNAL_SECONDS` of the first are the
+  same request (a `kill -TERM -PGID` reaches the worker and make, and make forwards it
+  again): only a later one interrupts.
+- A database that goes away (its connection ended while idle, while claiming or while a
+  handler runs; a restart, a failover, a pooler's recycle) is waited for: the worker logs it,
+  reconnects with a backoff from `EVENTS_RECONNECT_BASE_SECONDS` doubling up to
+  `EVENTS_RECONNECT_MAX_SECONDS`, and goes on; it never exits for it. The delivery whose
+  connection ended mid-run rolled back with it: it and the rest of its batch go back to the
+  queue without counting as an attempt (a receipt that had committed makes the next run a
+  no-op).
 """
 
 import contextlib
@@ -47,6 +56,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from conduit.connections import CONNECTION_ERRORS, close_connections, connection_ended
 from events.core import metrics
 from events.models import DeliveryReceipt, EventRecord
 from events.outbox import (
@@ -63,6 +73,8 @@ logger = logging.getLogger(__name__)
 LEASE_SWEEP_INTERVAL_SECONDS = 5.0
 # How often an idle worker looks up from its sleep to see whether it was asked to stop.
 IDLE_SLICE_SECONDS = 0.1
+# Signals within this long of the first one are that same request, delivered twice.
+REPEATED_SIGNAL_SECONDS = 1.0
 # A delivery this worker's code is too old for waits this long before it is offered again.
 DEFER_SECONDS = 10.0
 
@@ -79,6 +91,18 @@ def retry_delay(attempts: int) -> timedelta:
     """Backoff after the `attempts`-th failed try: base, 2x base, 4x base ... capped."""
     seconds = settings.EVENTS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, settings.EVENTS_RETRY_MAX_SECONDS))
+
+
+def reconnect_delay(failures: int) -> float:
+    """Wait after the `failures`-th failed reconnect: base, 2x base, 4x base ... capped."""
+    seconds = settings.EVENTS_RECONNECT_BASE_SECONDS * 2 ** max(failures - 1, 0)
+    return min(seconds, settings.EVENTS_RECONNECT_MAX_SECONDS)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error's first line (a driver's message runs on with details)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def requeue_expired_leases() -> int:
@@ -140,8 +164,14 @@ class LeaseKeeper(threading.Thread):
                     DBTaskResult.objects.filter(
                         pk__in=held, status=TaskResultStatus.RUNNING
                     ).update(started_at=timezone.now())
-                except Exception:
-                    logger.exception("Could not renew the lease of %d deliveries", len(held))
+                except Exception as exc:
+                    # The database away (the loop reconnects on its own): try again next time.
+                    logger.warning(
+                        "Could not renew the lease of %d deliveries (%s)",
+                        len(held),
+                        describe_error(exc),
+                    )
+                    close_connections()
         finally:
             connections.close_all()
 
@@ -158,6 +188,7 @@ class EventWorker(Worker):
     # Set once the loop has ended: a grace timer firing after that has nothing to interrupt.
     _stopped = False
     _handles_signals = False
+    _stop_requested_at = 0.0
 
     def __init__(self, *args: Any, claim_size: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -167,6 +198,9 @@ class EventWorker(Worker):
         self._listener: Any = None
         self._next_sweep = 0.0
         self._prepared: Any = None
+        # Claimed by this worker when its connection ended mid-batch: the successes to mark
+        # and the rows to hand back once the database answers again (_reconnect).
+        self._orphans: tuple[dict[str, list[UUID]], list[DBTaskResult]] | None = None
 
     def configure_signals(self) -> None:
         """Only `db_worker`, in its own process, handles signals (and the grace timer)."""
@@ -180,9 +214,13 @@ class EventWorker(Worker):
         the second signal interrupts it at once."""
         name = signal.strsignal(signum)
         if not self.running:
+            if time.monotonic() - self._stop_requested_at < REPEATED_SIGNAL_SECONDS:
+                logger.info("Received %s again at once: the same stop request.", name)
+                return
             logger.warning("Received %s again: interrupting the delivery in hand.", name)
             raise WorkerInterrupted()
         self.running = False
+        self._stop_requested_at = time.monotonic()
         grace = settings.EVENTS_SHUTDOWN_GRACE_SECONDS
         logger.warning(
             "Received %s: claiming nothing more; the delivery in hand has %ss to finish.",
@@ -211,8 +249,15 @@ class EventWorker(Worker):
         try:
             logger.info("Starting event worker worker_id=%s", self.worker_id)
             while self.running:
-                if not self.iteration():
-                    return
+                try:
+                    if not self.iteration():
+                        return
+                except CONNECTION_ERRORS as exc:
+                    # The loop's own statements (sweep, claim, marks) or a handler's: whatever
+                    # stopped them, the worker waits and tries again rather than exit.
+                    if not self.manages_connections:
+                        raise
+                    self._reconnect(exc)
         finally:
             self._stopped = True
             if self._handles_signals:
@@ -318,10 +363,20 @@ class EventWorker(Worker):
         except WorkerInterrupted:
             # The one in hand went back in _run_one; these never started.
             self._hand_back(batch[started:])
-            raise
-        finally:
             self._mark_done(done)
             self.held.clear()
+            raise
+        except CONNECTION_ERRORS as exc:
+            if self.manages_connections and connection_ended(exc):
+                # The one in hand rolled back with its connection: it and those not started
+                # go back, the successes are marked, once the database answers (_reconnect).
+                self._orphans = (done, batch[max(started - 1, 0) :])
+                raise
+            self._mark_done(done)
+            self.held.clear()
+            raise
+        self._mark_done(done)
+        self.held.clear()
 
     def _run_one(
         self,
@@ -348,6 +403,8 @@ class EventWorker(Worker):
             self._defer(row, exc)
             return None
         except BaseException as exc:
+            if self.manages_connections and connection_ended(exc):
+                raise  # run_batch keeps it for _reconnect to hand back
             self._delivery_failed(row, exc)
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -376,7 +433,11 @@ class EventWorker(Worker):
         """Claimed rows go back to the queue as they were before the claim: an interrupted
         delivery's transaction rolled back, so the attempt does not count."""
         for row in rows:
-            DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
+            # Still this claim's (its attempts as claimed): after a long outage the lease may
+            # have passed it to another worker.
+            DBTaskResult.objects.filter(
+                pk=row.pk, status=TaskResultStatus.RUNNING, worker_ids=row.worker_ids
+            ).update(
                 status=TaskResultStatus.READY,
                 run_after=row.run_after,
                 started_at=None,
@@ -426,13 +487,55 @@ class EventWorker(Worker):
             db_task_result.set_failed(exc)
             metrics.DELIVERIES_DEAD.inc()
 
+    def _reconnect(self, exc: BaseException) -> None:
+        """The database went away: wait for it with a bounded backoff, loudly, then settle
+        the batch it took down with it. Returns once it answers (or on a stop)."""
+        lost_at = time.monotonic()
+        logger.warning(
+            "Lost the database connection (%s): reconnecting.",
+            describe_error(exc),
+            exc_info=not connection_ended(exc),  # not the usual story: the whole traceback
+        )
+        self._close_listener()
+        self._prepared = None
+        failures = 0
+        while self.running:
+            close_connections()
+            try:
+                connections["default"].ensure_connection()
+                if not connections["default"].is_usable():
+                    raise OperationalError("the new connection does not answer SELECT 1")
+                if self._orphans is not None:
+                    done, rows = self._orphans
+                    self._mark_done(done)
+                    self._hand_back(rows)
+                    self._orphans = None
+                    self.held.clear()
+            except CONNECTION_ERRORS as error:
+                failures += 1
+                delay = reconnect_delay(failures)
+                down = time.monotonic() - lost_at
+                loud = down >= settings.EVENTS_RECONNECT_MAX_SECONDS
+                (logger.error if loud else logger.warning)(
+                    "The database is unreachable (%s), down for %.0fs; next try in %.1fs.",
+                    describe_error(error),
+                    down,
+                    delay,
+                )
+                self._idle(delay, listen=False)
+                continue
+            logger.warning(
+                "Reconnected to the database after %.1fs; going on.", time.monotonic() - lost_at
+            )
+            return
+
     # Waiting -----------------------------------------------------------------------------
 
-    def _idle(self, seconds: float) -> None:
+    def _idle(self, seconds: float, *, listen: bool = True) -> None:
         """Wait up to `seconds` for work, in slices, so that a stop request ends the loop
         within one slice; on PostgreSQL a NOTIFY from a commit that queued deliveries ends it
         at once (the poll stays, for poolers such as pgbouncer that drop notifications)."""
-        listener = self._listen()
+        listener = self._listen() if listen else None
         deadline = time.monotonic() + seconds
         while self.running and (left := deadline - time.monotonic()) > 0:
             wait = min(left, IDLE_SLICE_SECONDS)
