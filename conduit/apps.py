@@ -10,6 +10,8 @@ class ConduitConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from conduit.deployment import check_deployment
         from conduit.sharedcache import check_shared_cache
 
         checks.register(check_shared_cache, checks.Tags.caches)
+        checks.register(check_deployment, checks.Tags.security, deploy=True)
