@@ -23,7 +23,7 @@ for candidate in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.
 done; exit 1
 endef
 
-.PHONY: help install run serve worker test lint format bench migrate seed test-outage
+.PHONY: help install run serve worker test lint format bench soak migrate seed test-outage
 
 help:
 	@echo "make run    - install, migrate, seed demo data if empty, serve on http://$(HOST):$(PORT) with the worker"
@@ -31,6 +31,7 @@ help:
 	@echo "make serve  - production server only (gunicorn on \$$PORT against \$$DATABASE_URL)"
 	@echo "make worker - the background event worker only"
 	@echo "make bench  - the benchmark suite (see bench/README.md)"
+	@echo "make soak   - the mix with the worker for 10 minutes (SOAK_ARGS=\"--duration 60\")"
 	@echo "make lint   - ruff, and the import rules between apps and layers (lint-imports)"
 
 install: $(STAMP)
@@ -101,6 +102,11 @@ format: install
 
 bench: install
 	$(DEV) bash bench/run.sh
+
+# The mix at 80% of the measured capacity with the worker running (bench/soak.py): exits 1
+# on a non-2xx, lost writes, a backlog, a slow background effect or memory that keeps growing.
+soak: install
+	RATE_LIMITS=off $(PY) bench/soak.py $(SOAK_ARGS)
 
 # The worker's database away for minutes (a TCP proxy the test cuts; the suite holds it 8 s):
 # PostgreSQL only. `make test-outage OUTAGE=600` for ten minutes.

@@ -246,7 +246,17 @@ TASKS = {
 EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=5)
 EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
 EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
-EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=300.0)
+# A worker renews the lease of the deliveries it holds every third of this; a killed worker's
+# are run again by another within this plus 5 s (the sweep).
+EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=15.0)
+# `make worker` / `manage.py db_worker` runs this many worker processes (several hosts may
+# each run theirs: they share one queue).
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=4)
+# Deliveries a worker claims at once (one claim query and one UPDATE for all of them).
+EVENTS_WORKER_BATCH = env.int("EVENTS_WORKER_BATCH", default=50)
+# An idle worker on PostgreSQL waits on LISTEN as well as polling (off behind a pooler in
+# transaction mode, which cannot LISTEN).
+EVENTS_WORKER_LISTEN = env.bool("EVENTS_WORKER_LISTEN", default=True)
 # On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
 # (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
 EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)

@@ -288,7 +288,7 @@ def test_the_procfile_runs_a_host(host):
     text = wait_for(scraped, timeout=60, what="a scrape with the worker's runs")
     assert 'conduit_http_requests_total{method="POST",route="api/users",status="201"}' in text
     assert "conduit_event_deliveries_claimed_total" in text
-    assert "conduit_event_oldest_pending_seconds" in text
+    assert "conduit_event_backlog_age_seconds" in text
     assert "conduit_worker_last_seen_seconds" in text
     assert call(port, "GET", "/metrics")[0] == 403  # no token, no staff session
 

@@ -14,7 +14,7 @@ from prometheus_client.registry import Collector
 
 from events.core import metrics
 from events.models import WorkerHeartbeat
-from events.outbox import deliveries, delivery_backlog, oldest_pending_age
+from events.outbox import backlog_age_seconds, deliveries, delivery_backlog
 
 _STATES = {
     TaskResultStatus.READY: "pending",
@@ -35,11 +35,10 @@ class DeliveryBacklogCollector(Collector):
         for state in ("pending", "running", "dead"):
             gauge.add_metric([state], backlog[state])
         yield gauge
-        age = oldest_pending_age()
         yield GaugeMetricFamily(
-            "conduit_event_oldest_pending_seconds",
-            "How long the oldest due delivery has waited (0: none waits).",
-            value=age or 0.0,
+            "conduit_event_backlog_age_seconds",
+            "How long the oldest due delivery has waited (0: nothing waits).",
+            value=backlog_age_seconds(),
         )
         seen = WorkerHeartbeat.objects.aggregate(newest=Max("seen_at"))["newest"]
         if seen is not None:  # none: the series is absent, which the alert rules catch

@@ -76,11 +76,11 @@ def test_ready_fails_on_the_worker_when_its_heartbeat_is_too_old(client, setting
 
 def test_ready_fails_on_migrations_when_one_is_unapplied(client, worker_alive):
     recorder = MigrationRecorder(connection)
-    recorder.record_unapplied("events", "0006_workerheartbeat")
+    recorder.record_unapplied("events", "0007_workerheartbeat")
     status, body = ready(client)
     assert status == 503
     assert failed(body) == {"migrations"}
-    assert body["checks"]["migrations"]["unapplied"] == ["events.0006_workerheartbeat"]
+    assert body["checks"]["migrations"]["unapplied"] == ["events.0007_workerheartbeat"]
 
 
 def test_ready_fails_on_the_backlog_when_the_oldest_due_delivery_is_too_old(

@@ -201,7 +201,10 @@ def _lock_item(item: ModerationItem) -> ModerationItem:
 
 
 def _score(article: Article, comment: Comment | None) -> Verdict:
-    text = comment.body if comment else f"{article.title}\n{article.description}\n{article.body}"
+    if comment is not None:
+        text = comment.body
+    else:
+        text = "\n".join(getattr(article, field) for field in Article.TEXT_FIELDS)
     return spam_verdict(text, repeats=earlier_repeats(article=article, comment=comment))
 
 

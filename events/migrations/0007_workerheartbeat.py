@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_verbose_names'),
+        ('events', '0006_notify_new_deliveries'),
     ]
 
     operations = [
