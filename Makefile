@@ -23,7 +23,7 @@ for candidate in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.
 done; exit 1
 endef
 
-.PHONY: help install run serve worker test lint format bench migrate seed test-outage
+.PHONY: help install run serve worker test lint format bench soak migrate seed test-outage
 
 help:
 	@echo "make run    - install, migrate, seed demo data if empty, serve on http://$(HOST):$(PORT) with the worker"
@@ -32,6 +32,7 @@ help:
 	@echo "make migrate - apply the database migrations (make serve refuses to start without them)"
 	@echo "make worker - the background event worker only"
 	@echo "make bench  - the benchmark suite (see bench/README.md)"
+	@echo "make soak   - the mix with the worker for 10 minutes (SOAK_ARGS=\"--duration 60\")"
 	@echo "make lint   - ruff, and the import rules between apps and layers (lint-imports)"
 
 # A .venv made earlier by a Python older than 3.12 cannot install the requirements: say how to
@@ -88,15 +89,16 @@ run: seed
 	  wait $$server $$worker
 
 # Production: DEBUG off, so a strong SECRET_KEY and an EMAIL_URL must be set (preflight refuses
-# in one line otherwise: conduit/deployment.py), metrics gathered across the workers (one
-# folder per port, so two instances on one host keep theirs apart). The system checks run
-# first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
-# (collectstatic runs only the static files' checks, gunicorn none.)
+# in one line otherwise: conduit/deployment.py), JSON logs, gunicorn as
+# conduit/gunicorn_config.py sets it (docs/deploy.md). Metrics are gathered across the web's
+# workers and the worker in one folder per port (so two instances on one host keep theirs
+# apart); nothing empties it, so restarting one process never wipes another's counters.
+# The system checks run first: a shared cache (CACHE_URL) that cannot be reached stops the
+# start with the reason. (collectstatic runs only the static files' checks, gunicorn none.)
 # Migrations not yet applied stop the start in one line (gunicorn would answer 500 on every
 # missing table); MIGRATE=1 applies them first. (`migrate --check` exits 1, silently, when
 # some are unapplied; any other failure has printed its own line.)
-# gunicorn's limits: a path up to 8190 bytes and a header up to 16 KiB reach Django (a JSON 404,
-# a 401); beyond them gunicorn answers 414 / 431, in JSON too (conduit/gunicorn_config.py).
+PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus/$(PORT)
 serve: install
 	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
 	DEBUG=$${DEBUG:-off} $(PY) manage.py check
@@ -108,16 +110,16 @@ serve: install
 	    echo "error: the database has migrations not yet applied: run make migrate (or start with MIGRATE=1 make serve)" >&2; exit 1; \
 	  elif [ $$status -ne 0 ]; then echo "$$err" >&2; exit $$status; fi; \
 	fi
-	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
+	mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
-	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \
-	  $(VENV)/bin/gunicorn conduit.wsgi:application -c python:conduit.gunicorn_config \
-	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
-	  --limit-request-line 8190 --limit-request-field_size 16384 --limit-request-fields 100
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) HOST=$(HOST) PORT=$(PORT) \
+	  WEB_CONCURRENCY=$(WORKERS) $(VENV)/bin/gunicorn -c python:conduit.gunicorn_config conduit.wsgi:application
 
 worker: install
 	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
-	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'
+	mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) \
+	  $(PY) manage.py db_worker --queue-name '*'
 
 test: install
 	@[ -x /usr/bin/chromium ] || echo "note: Chromium is not installed at /usr/bin/chromium, so the browser tests are skipped (apt-get install -y chromium runs them; .ci/run installs it)."
@@ -133,6 +135,11 @@ format: install
 
 bench: install
 	$(DEV) bash bench/run.sh
+
+# The mix at 80% of the measured capacity with the worker running (bench/soak.py): exits 1
+# on a non-2xx, lost writes, a backlog, a slow background effect or memory that keeps growing.
+soak: install
+	RATE_LIMITS=off $(PY) bench/soak.py $(SOAK_ARGS)
 
 # The worker's database away for minutes (a TCP proxy the test cuts; the suite holds it 8 s):
 # PostgreSQL only. `make test-outage OUTAGE=600` for ten minutes.

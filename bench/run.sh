@@ -29,4 +29,12 @@ if [[ ${1:-} == "--scale" ]]; then
   shift
   exec "$PY" bench/scale.py "$@"
 fi
-exec "$PY" bench/loadtest.py "$@"
+"$PY" bench/loadtest.py "$@"
+# The background half (issue 21): the drain of a 20 s burst of POST /articles and POST with
+# the worker running (bench/drain.py), then the mix for five minutes with the worker
+# (bench/soak.py): the backlog at the end and the commit-to-effect median.
+# BENCH_WORKER=off skips both.
+if [[ ${BENCH_WORKER:-on} != off ]]; then
+  "$PY" bench/drain.py
+  "$PY" bench/soak.py --duration "${BENCH_SOAK_SECONDS:-300}"
+fi

@@ -8,11 +8,18 @@ class ConduitConfig(AppConfig):
     name = "conduit"
 
     def ready(self) -> None:
+        import logging
+
+        from django.conf import settings
         from django.core import checks
 
         from conduit.deployment import check_deployment
         from conduit.readcache import register_renewals
         from conduit.sharedcache import check_shared_cache
+
+        # JSON logs: Python's warnings become lines of the log too (Django no longer does it).
+        if settings.LOG_FORMAT == "json":
+            logging.captureWarnings(True)
 
         checks.register(check_shared_cache, checks.Tags.caches)
         checks.register(check_deployment, checks.Tags.security, deploy=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from conduit.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
+    # The access line and the HTTP metrics, with the request id and the actor known.
+    "conduit.access.AccessMiddleware",
     # Views, searches and traffic, seen after each answer (events/system/analytics/middleware.py).
     "events.system.analytics.middleware.RequestObserverMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -258,7 +262,17 @@ TASKS = {
 EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=5)
 EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
 EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
-EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=300.0)
+# A worker renews the lease of the deliveries it holds every third of this; a killed worker's
+# are run again by another within this plus 5 s (the sweep).
+EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=15.0)
+# `make worker` / `manage.py db_worker` runs this many worker processes (several hosts may
+# each run theirs: they share one queue).
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=4)
+# Deliveries a worker claims at once (one claim query and one UPDATE for all of them).
+EVENTS_WORKER_BATCH = env.int("EVENTS_WORKER_BATCH", default=50)
+# An idle worker on PostgreSQL waits on LISTEN as well as polling (off behind a pooler in
+# transaction mode, which cannot LISTEN).
+EVENTS_WORKER_LISTEN = env.bool("EVENTS_WORKER_LISTEN", default=True)
 # On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
 # (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
 EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)
@@ -375,11 +389,15 @@ if BENCH_FLOOR_ENABLED and not BENCH_ENABLED:
 if BENCH_ENABLED:
     INSTALLED_APPS.append("bench")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: "text" (readable; the default with DEBUG on, as under `make run`) or "json" (one
+# object a line; the default with DEBUG off); every line carries the request id
+# (conduit/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# Readiness (GET /ready, conduit/health.py): a worker writes its heartbeat every
+# WORKER_HEARTBEAT_SECONDS and counts as gone after READY_WORKER_SILENCE_SECONDS without one;
+# the oldest due delivery may wait READY_BACKLOG_MAX_AGE_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
+READY_WORKER_SILENCE_SECONDS = env.float("READY_WORKER_SILENCE_SECONDS", default=120.0)
+READY_BACKLOG_MAX_AGE_SECONDS = env.float("READY_BACKLOG_MAX_AGE_SECONDS", default=300.0)

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conduit.errors import json_not_found
-from events.api.views import MetricsApi
+from events.api.views import MetricsApi, health, ready
 
 # Errors are JSON even when DEBUG is off and Django renders them itself.
 handler400 = "conduit.errors.json_bad_request"
@@ -15,6 +15,9 @@ handler500 = "conduit.errors.json_server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", MetricsApi.as_view(), name="metrics"),
+    # Liveness and readiness, for load balancers and orchestrators (docs/operating.md).
+    path("health", health, name="health"),
+    path("ready", ready, name="ready"),
     path("api/", include("users.api.urls")),
     path("api/", include("articles.api.urls")),
     path("api/", include("comments.api.urls")),

@@ -135,3 +135,16 @@ class Delivery(DBTaskResult):
     @property
     def attempts(self) -> int:
         return len(self.worker_ids)
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker's sign of life: written when it starts and every
+    WORKER_HEARTBEAT_SECONDS while it runs, removed when it stops. Readiness (/ready) reads
+    the newest one."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} seen at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -17,6 +17,7 @@ The worker (events/worker.py) claims the rows, retries, dead-letters and leases 
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from time import perf_counter
 from traceback import format_exception
@@ -32,11 +33,12 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from conduit.inserts import insert_rows
 from events.core import metrics
 from events.core.context import EventContext, current_context, event_context
-from events.core.event import Event, from_payload
+from events.core.event import Event, EventRegistryError, event_type, from_payload
 from events.core.unit_of_work import PendingEvent
 from events.models import DeliveryReceipt, EventRecord
 
 logger = logging.getLogger(__name__)
+delivery_logger = logging.getLogger("events.delivery")
 
 
 # The audit trail -----------------------------------------------------------------------------
@@ -90,33 +92,102 @@ def event_from_record(record: EventRecord) -> Event:
 # The deliver task and its receipts ----------------------------------------------------------
 
 
-@task()
-def deliver_event(event_id: str, handler: str) -> str:
-    """Run one background handler on one recorded event, at most once per (event, handler)."""
-    handler_fn = import_string(handler)
+class NotThisWorkersEvent(Exception):
+    """The event or its handler is newer than this worker's code (a rolling deploy: an
+    event version, a type or a handler it does not know). Not a failure: the delivery is
+    left for a worker that knows it, and never counts as an attempt."""
+
+
+def deliver(
+    event_id: str,
+    handler: str,
+    *,
+    record: EventRecord | None = None,
+    check_receipt: bool = True,
+) -> str:
+    """Run one background handler on one recorded event and write its receipt, in one
+    transaction: at most once per (event, handler). The worker's batches pass the record
+    and the receipt check they read for the whole batch.
+
+    It writes one log line per run (logger `events.delivery`), in the event's context, so the
+    line carries the request id of the request that published the event."""
+    try:
+        handler_fn = import_string(handler)
+    except ImportError as exc:
+        raise NotThisWorkersEvent(f"unknown handler {handler}") from exc
     with transaction.atomic():
-        if DeliveryReceipt.objects.filter(event_id=event_id, handler=handler).exists():
+        if (
+            check_receipt
+            and DeliveryReceipt.objects.filter(event_id=event_id, handler=handler).exists()
+        ):
             return "already handled"
-        record = EventRecord.objects.get(pk=event_id)
-        event = event_from_record(record)
+        if record is None:
+            record = EventRecord.objects.get(pk=event_id)
+        event = _event_or_defer(record)
         start = perf_counter()
-        try:
-            with event_context(
-                actor_id=record.actor_id,
-                request_id=record.request_id,
-                causation_id=record.event_id,
-            ):
+        with event_context(
+            actor_id=record.actor_id,
+            request_id=record.request_id,
+            causation_id=record.event_id,
+        ):
+            try:
                 if inspect.iscoroutinefunction(handler_fn):
                     async_to_sync(handler_fn)(event)
                 else:
                     handler_fn(event)
-        except Exception:
-            metrics.record_handler_run(handler, "background", False, perf_counter() - start)
-            raise
-        metrics.record_handler_run(handler, "background", True, perf_counter() - start)
+            except Exception:
+                seconds = perf_counter() - start
+                metrics.record_handler_run(handler, "background", False, seconds)
+                _log_delivery(record, handler, "error", seconds, exc_info=True)
+                raise
+            seconds = perf_counter() - start
+            metrics.record_handler_run(handler, "background", True, seconds)
+            _log_delivery(record, handler, "ok", seconds)
         # The unique (event, handler) constraint makes a concurrent twin roll back here.
         DeliveryReceipt.objects.create(event_id=event_id, handler=handler)
     return "handled"
+
+
+# Which try of its delivery the worker is running (for the delivery's log line).
+delivery_attempt: ContextVar[int] = ContextVar("conduit_delivery_attempt", default=1)
+
+
+def _log_delivery(
+    record: EventRecord, handler: str, outcome: str, seconds: float, *, exc_info: bool = False
+) -> None:
+    delivery_logger.log(
+        logging.ERROR if outcome == "error" else logging.INFO,
+        "%s %s: %s",
+        record.type,
+        handler,
+        outcome,
+        exc_info=exc_info,
+        extra={
+            "event_id": str(record.event_id),
+            "event_type": record.type,
+            "handler": handler,
+            "outcome": outcome,
+            "attempt": delivery_attempt.get(),
+            "duration_ms": round(seconds * 1000, 2),
+        },
+    )
+
+
+@task()
+def deliver_event(event_id: str, handler: str) -> str:
+    """Run one background handler on one recorded event, at most once per (event, handler)."""
+    return deliver(event_id, handler)
+
+
+def _event_or_defer(record: EventRecord) -> Event:
+    """The event, or NotThisWorkersEvent when it was written by newer code than this."""
+    try:
+        known = event_type(record.type)
+    except EventRegistryError:
+        known = None
+    if known is None or record.version > known.version:
+        raise NotThisWorkersEvent(f"{record.type} v{record.version} is newer than this worker")
+    return event_from_record(record)
 
 
 # Stored in every delivery row (migration 0003 moved the rows written before this module).
@@ -143,6 +214,10 @@ def enqueue_deliveries(event: Event, handlers: Iterable[str]) -> list[UUID]:
     insert_rows(rows)
     return [row.id for row in rows]
 
+
+# A commit that queued deliveries wakes idle workers (PostgreSQL: a trigger on the table,
+# migration events 0006, sends NOTIFY on this channel; the worker LISTENs).
+NOTIFY_CHANNEL = "conduit_deliveries"
 
 # Below every live delivery: a replay never holds up what is happening now.
 REPLAY_PRIORITY = -10
@@ -208,6 +283,20 @@ def delivery_backlog() -> dict[str, int]:
         "running": counts.get(TaskResultStatus.RUNNING, 0),
         "dead": counts.get(TaskResultStatus.FAILED, 0),
     }
+
+
+def backlog_age_seconds() -> int:
+    """How long the oldest delivery that is due has waited (0: none waits): the backlog's
+    age, in whole seconds. Retries not yet due do not count."""
+    oldest = (
+        deliveries()
+        .filter(status=TaskResultStatus.READY)
+        .filter(models.Q(run_after=get_date_max()) | models.Q(run_after__lte=timezone.now()))
+        .aggregate(oldest=models.Min("enqueued_at"))["oldest"]
+    )
+    if oldest is None:
+        return 0
+    return max(0, int((timezone.now() - oldest).total_seconds()))
 
 
 # The bus's view of it ------------------------------------------------------------------------

@@ -30,6 +30,14 @@ HANDLER_DURATION = Histogram(
     ["handler", "mode"],
     buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0),
 )
+DELIVERIES_CLAIMED = Counter(
+    "conduit_event_deliveries_claimed_total", "Background deliveries claimed by a worker."
+)
+DELIVERIES_RUN = Counter(
+    "conduit_event_deliveries_run_total",
+    "Background deliveries run by a worker, by outcome (ok/failed).",
+    ["outcome"],
+)
 DELIVERIES_RETRIED = Counter(
     "conduit_event_deliveries_retried_total", "Background deliveries scheduled for a retry."
 )

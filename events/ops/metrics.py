@@ -4,15 +4,17 @@ instruments of events/core/metrics.py and the delivery backlog, read from the da
 import os
 from collections.abc import Iterator
 
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.fields.json import KT
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from events.core import metrics
-from events.outbox import deliveries, delivery_backlog
+from events.models import WorkerHeartbeat
+from events.outbox import backlog_age_seconds, deliveries, delivery_backlog
 
 _STATES = {
     TaskResultStatus.READY: "pending",
@@ -33,6 +35,18 @@ class DeliveryBacklogCollector(Collector):
         for state in ("pending", "running", "dead"):
             gauge.add_metric([state], backlog[state])
         yield gauge
+        yield GaugeMetricFamily(
+            "conduit_event_backlog_age_seconds",
+            "How long the oldest due delivery has waited (0: nothing waits).",
+            value=backlog_age_seconds(),
+        )
+        seen = WorkerHeartbeat.objects.aggregate(newest=Max("seen_at"))["newest"]
+        if seen is not None:  # none: the series is absent, which the alert rules catch
+            yield GaugeMetricFamily(
+                "conduit_worker_last_seen_seconds",
+                "Seconds since the newest worker heartbeat (docs/operating.md).",
+                value=max((timezone.now() - seen).total_seconds(), 0.0),
+            )
         per_handler = GaugeMetricFamily(
             "conduit_event_handler_deliveries",
             "Background deliveries by handler and state (a pending one that has failed is "
