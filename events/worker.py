@@ -21,6 +21,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.dispatch import Signal
 from django.db.utils import OperationalError
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -32,6 +33,12 @@ from events.core import metrics
 from events.outbox import DELIVER_TASK_PATH, deliveries, describe_failure
 
 logger = logging.getLogger(__name__)
+
+# Sent by `db_worker` in each worker process, around its loop (never by an in-process worker),
+# with `batch` (a --batch run ends when the queue is empty): what runs beside the deliveries
+# starts and stops on them (the webhooks app's sender).
+worker_started = Signal()
+worker_stopped = Signal()
 
 LEASE_SWEEP_INTERVAL_SECONDS = 5.0
 # How often an idle worker looks up from its sleep to see whether it was asked to stop.

@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from events.worker import EventWorker
+from events.worker import EventWorker, worker_started, worker_stopped
 
 
 class Command(db_worker.Command):
@@ -26,4 +26,8 @@ class Command(db_worker.Command):
         # No autoreload: a reload would kill a delivery mid-run (the lease would recover it,
         # but only after EVENTS_LEASE_SECONDS).
         worker.configure_signals()
-        worker.run()
+        worker_started.send(sender=EventWorker, batch=options["batch"])
+        try:
+            worker.run()
+        finally:
+            worker_stopped.send(sender=EventWorker, batch=options["batch"])

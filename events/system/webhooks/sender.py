@@ -1,0 +1,346 @@
+"""The sender: sends the webhook deliveries, concurrently, beside the worker's handlers.
+
+Every `db_worker` process starts one (receivers.py, on `events.worker.worker_started`). Its
+dispatcher thread is the only one that touches the database: it claims due deliveries, an
+endpoint at a time, with `SELECT ... FOR UPDATE SKIP LOCKED` (several processes and hosts
+share the rows; a claim is a lease, `claimed_until`, so a killed sender's deliveries are sent
+again after it), builds and hands each message to a pool of threads that only do HTTP
+(transport.py), and records what came back: an attempt each, the delivery delivered, retried
+with backoff or dead, the endpoint's health. No endpoint has more than
+WEBHOOKS_ENDPOINT_CONCURRENCY requests in flight, out of WEBHOOKS_CONCURRENCY in all, so a
+slow or dead endpoint holds its own share of threads and never the others', and the worker's
+handlers run on their own thread and connection, untouched by either.
+"""
+
+import json
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections, connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks_db.utils import exclusive_transaction
+
+from events.models import EventRecord
+from events.outbox import event_from_record
+from events.system.webhooks import services, transport
+from events.system.webhooks.models import Attempt, Delivery, Endpoint
+
+logger = logging.getLogger(__name__)
+
+# How long an idle dispatcher waits before it looks for due deliveries again.
+POLL_SECONDS = 0.5
+# After a database error, the dispatcher waits this long (doubling, up to the cap).
+ERROR_BACKOFF_SECONDS = (0.5, 30.0)
+
+
+def now() -> datetime:
+    """The sender's clock (tests move it)."""
+    return timezone.now()
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the `attempts`-th failure: base x 2^(attempts-1), capped, with up to a quarter
+    more of jitter (so that deliveries failed together do not come back together)."""
+    seconds = min(
+        settings.WEBHOOKS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+        settings.WEBHOOKS_RETRY_MAX_SECONDS,
+    )
+    return timedelta(seconds=seconds * random.uniform(1.0, 1.25))
+
+
+def message_body(record: EventRecord, *, include_personal: bool) -> bytes:
+    """The JSON body: the event's id, type, version, time and payload (`data`), without the
+    fields the catalog marks as personal unless the endpoint receives them."""
+    event = event_from_record(record)
+    data = event.to_payload()
+    if not include_personal:
+        for fields in type(event).personal_data.values():
+            for name in fields:
+                data.pop(name, None)
+    body = {
+        "id": str(record.event_id),
+        "type": record.type,
+        "version": type(event).version,
+        "timestamp": record.occurred_at.isoformat(),
+        "data": data,
+    }
+    return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+def signing_secrets(endpoint: Endpoint, at: datetime) -> list[str]:
+    """The secrets that sign now: the current one, and a rotated one during its overlap."""
+    secrets = [endpoint.secret]
+    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > at:
+        secrets.append(endpoint.previous_secret)
+    return secrets
+
+
+@dataclass(slots=True)
+class Job:
+    delivery_id: int
+    endpoint_id: int
+    attempts: int
+    retry_until: datetime
+    started_at: datetime
+
+
+class Sender:
+    """See the module docstring. `start()`/`stop()` run it on a thread of its own (the worker);
+    `step()` and `drain()` run it on the caller's (tests, commands)."""
+
+    def __init__(
+        self, *, concurrency: int | None = None, per_endpoint: int | None = None
+    ) -> None:
+        self.concurrency = concurrency or settings.WEBHOOKS_CONCURRENCY
+        self.per_endpoint = per_endpoint or settings.WEBHOOKS_ENDPOINT_CONCURRENCY
+        self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+        self.in_flight: Counter[int] = Counter()
+        self.jobs: dict[Future, Job] = {}
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._turn = 0
+
+    # Running on a thread of its own ------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+        self._thread.start()
+        logger.info(
+            "Webhook sender started (%d in flight at most, %d per endpoint)",
+            self.concurrency,
+            self.per_endpoint,
+        )
+
+    def stop(self, *, timeout: float | None = None) -> None:
+        """Claim nothing more, let the requests in flight end (each within its timeout) and
+        record them."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self) -> None:
+        backoff = ERROR_BACKOFF_SECONDS[0]
+        try:
+            while not self._stopping.is_set():
+                try:
+                    close_old_connections()
+                    self.step(wait_seconds=POLL_SECONDS)
+                    backoff = ERROR_BACKOFF_SECONDS[0]
+                except Exception:
+                    logger.exception("Webhook sender: database error; trying again in %ss", backoff)
+                    connections.close_all()
+                    self._stopping.wait(backoff)
+                    backoff = min(backoff * 2, ERROR_BACKOFF_SECONDS[1])
+            self._finish()
+        finally:
+            connections.close_all()
+
+    def _finish(self) -> None:
+        """Record what is still in flight once it ends (each request ends within its timeout)."""
+        while self.jobs:
+            self._collect(wait_seconds=settings.WEBHOOKS_TIMEOUT_SECONDS + 1)
+
+    # One turn -----------------------------------------------------------------------------
+
+    def step(self, *, wait_seconds: float = 0.0) -> int:
+        """Record the requests that ended, claim and send what is due; then wait up to
+        `wait_seconds` for a request to end (or for new work). Returns how many were sent."""
+        self._collect(wait_seconds=0)
+        sent = self._claim_and_send()
+        if wait_seconds:
+            if self.jobs:
+                wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
+            elif not sent:
+                self._stopping.wait(wait_seconds)
+        return sent
+
+    def drain(self, *, timeout: float = 60.0, until: Callable[[], bool] | None = None) -> None:
+        """Send until nothing is due and nothing in flight (or `until()` holds), on this thread."""
+        deadline = timezone.now() + timedelta(seconds=timeout)
+        while timezone.now() < deadline:
+            sent = self.step(wait_seconds=0.05)
+            if until is not None:
+                if until():
+                    break
+            elif not sent and not self.jobs and not self._due():
+                break
+        self._finish()
+
+    def _due(self) -> bool:
+        return Delivery.objects.filter(
+            status=Delivery.Status.PENDING,
+            next_attempt_at__lte=now(),
+            endpoint__active=True,
+            endpoint__paused_at__isnull=True,
+        ).exists()
+
+    # Claiming -----------------------------------------------------------------------------
+
+    def _claim_and_send(self) -> int:
+        free = self.concurrency - len(self.jobs)
+        if free <= 0:
+            return 0
+        endpoints = list(Endpoint.objects.filter(active=True, paused_at__isnull=True))
+        if not endpoints:
+            return 0
+        # Start with a different endpoint each turn, so that none is always served last.
+        self._turn = (self._turn + 1) % len(endpoints)
+        endpoints = endpoints[self._turn :] + endpoints[: self._turn]
+        sent = 0
+        for endpoint in endpoints:
+            slots = min(self.per_endpoint - self.in_flight[endpoint.pk], free - sent)
+            if slots > 0:
+                sent += self._claim_for(endpoint, slots)
+        return sent
+
+    def _claim_for(self, endpoint: Endpoint, slots: int) -> int:
+        at = now()
+        lease = timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 60)
+        with exclusive_transaction():
+            rows = list(
+                Delivery.objects.select_for_update(skip_locked=True)
+                .filter(
+                    Q(claimed_until__isnull=True) | Q(claimed_until__lt=at),
+                    endpoint=endpoint,
+                    status=Delivery.Status.PENDING,
+                    next_attempt_at__lte=at,
+                )
+                .order_by("next_attempt_at")
+                .only("id", "event_id", "attempts", "retry_until")[:slots]
+            )
+            if rows:
+                Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    claimed_until=at + lease
+                )
+        if not rows:
+            return 0
+        records = EventRecord.objects.in_bulk([row.event_id for row in rows])
+        secrets = signing_secrets(endpoint, at)
+        for row in rows:
+            job = Job(row.pk, endpoint.pk, row.attempts, row.retry_until, at)
+            record = records.get(row.event_id)
+            if record is None:
+                body = None
+            else:
+                try:
+                    body = message_body(record, include_personal=endpoint.include_personal)
+                except Exception as exc:  # an event this code cannot rebuild (a newer type)
+                    body = None
+                    logger.warning("Webhook delivery %s: cannot build its body: %s", row.pk, exc)
+            if body is None:
+                future: Future = Future()
+                future.set_result(
+                    transport.Outcome(False, None, 0, "", "the event cannot be rebuilt here")
+                )
+            else:
+                future = self.pool.submit(
+                    transport.post,
+                    endpoint.url,
+                    msg_id=str(row.event_id),
+                    body=body,
+                    secrets=secrets,
+                )
+            self.jobs[future] = job
+            self.in_flight[endpoint.pk] += 1
+        return len(rows)
+
+    # Recording ----------------------------------------------------------------------------
+
+    def _collect(self, *, wait_seconds: float) -> None:
+        if not self.jobs:
+            return
+        done, _ = wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
+        done = {future for future in self.jobs if future.done()}
+        if not done:
+            return
+        results = []
+        for future in done:
+            job = self.jobs[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # transport.post does not raise; a bug would
+                outcome = transport.Outcome(False, None, 0, "", f"{type(exc).__name__}: {exc}")
+            results.append((job, outcome))
+        self._record(results)
+        for future in done:
+            job = self.jobs.pop(future)
+            self.in_flight[job.endpoint_id] -= 1
+
+    def _record(self, results: list[tuple["Job", transport.Outcome]]) -> None:
+        at = now()
+        delivered: list[int] = []
+        healthy: set[int] = set()
+        failing: set[int] = set()
+        with transaction.atomic():
+            Attempt.objects.bulk_create(
+                Attempt(
+                    delivery_id=job.delivery_id,
+                    endpoint_id=job.endpoint_id,
+                    attempted_at=job.started_at,
+                    ok=outcome.ok,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    response_excerpt=outcome.excerpt,
+                    error=outcome.error,
+                )
+                for job, outcome in results
+            )
+            for job, outcome in results:
+                if outcome.ok:
+                    delivered.append(job.delivery_id)
+                    healthy.add(job.endpoint_id)
+                    continue
+                failing.add(job.endpoint_id)
+                attempts = job.attempts + 1
+                retry_at = at + retry_delay(attempts)
+                fields: dict[str, object] = {
+                    "attempts": attempts,
+                    "claimed_until": None,
+                    "last_error": outcome.error[:500],
+                }
+                if retry_at > job.retry_until:
+                    fields |= {"status": Delivery.Status.DEAD, "finished_at": at}
+                    logger.warning(
+                        "Webhook delivery %s to endpoint %s is dead after %d attempts: %s",
+                        job.delivery_id,
+                        job.endpoint_id,
+                        attempts,
+                        outcome.error,
+                    )
+                else:
+                    fields["next_attempt_at"] = retry_at
+                Delivery.objects.filter(pk=job.delivery_id).update(**fields)
+            if delivered:
+                Delivery.objects.filter(pk__in=delivered).update(
+                    status=Delivery.Status.DELIVERED,
+                    attempts=F("attempts") + 1,
+                    finished_at=at,
+                    claimed_until=None,
+                    last_error="",
+                )
+            if healthy:
+                Endpoint.objects.filter(pk__in=healthy, failing_since__isnull=False).update(
+                    failing_since=None
+                )
+            failing -= healthy
+            if failing:
+                Endpoint.objects.filter(pk__in=failing, failing_since__isnull=True).update(
+                    failing_since=at
+                )
+        if failing:
+            pause_before = at - timedelta(seconds=settings.WEBHOOKS_PAUSE_AFTER_SECONDS)
+            for endpoint_id in Endpoint.objects.filter(
+                pk__in=failing, paused_at__isnull=True, failing_since__lt=pause_before
+            ).values_list("pk", flat=True):
+                if services.endpoint_pause(endpoint_id):
+                    logger.error("Webhook endpoint %s paused: failing for too long", endpoint_id)
