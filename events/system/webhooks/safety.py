@@ -14,7 +14,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 # Metadata services that some clouds serve on addresses `is_global` does not catch.
-METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+METADATA_ADDRESSES = {
+    ipaddress.ip_address("100.100.100.200"),
+    ipaddress.ip_address("fd00:ec2::254"),
+}
 
 
 class UnsafeURL(ValueError):

@@ -79,7 +79,8 @@ def message_body(record: EventRecord, *, include_personal: bool) -> bytes:
 def signing_secrets(endpoint: Endpoint, at: datetime) -> list[str]:
     """The secrets that sign now: the current one, and a rotated one during its overlap."""
     secrets = [endpoint.secret]
-    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > at:
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret and until is not None and until > at:
         secrets.append(endpoint.previous_secret)
     return secrets
 
@@ -97,9 +98,7 @@ class Sender:
     """See the module docstring. `start()`/`stop()` run it on a thread of its own (the worker);
     `step()` and `drain()` run it on the caller's (tests, commands)."""
 
-    def __init__(
-        self, *, concurrency: int | None = None, per_endpoint: int | None = None
-    ) -> None:
+    def __init__(self, *, concurrency: int | None = None, per_endpoint: int | None = None) -> None:
         self.concurrency = concurrency or settings.WEBHOOKS_CONCURRENCY
         self.per_endpoint = per_endpoint or settings.WEBHOOKS_ENDPOINT_CONCURRENCY
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")

@@ -3,11 +3,12 @@ each change an audited event that never carries a secret), the deliveries a comm
 for them, and a resend. The sender (sender.py) records attempts through these too."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events import bus
@@ -22,7 +23,7 @@ from events.system.webhooks.events import (
     WebhookEndpointPaused,
     WebhookSecretRotated,
 )
-from events.system.webhooks.models import Delivery, Endpoint
+from events.system.webhooks.models import Attempt, Delivery, Endpoint
 from events.system.webhooks.safety import check_url
 from events.system.webhooks.selectors import (
     ALL_EVENTS,
@@ -35,7 +36,7 @@ class InvalidEndpoint(ValueError):
     pass
 
 
-def _clean_event_types(event_types: Sequence[str]) -> tuple[bool, list[str]]:
+def clean_event_types(event_types: Sequence[str]) -> tuple[bool, list[str]]:
     """(all_events, the chosen types); unknown or unaudited types are refused."""
     chosen = [name.strip() for name in event_types if name.strip()]
     if ALL_EVENTS in chosen:
@@ -69,7 +70,7 @@ def endpoint_create(
 ) -> tuple[Endpoint, str]:
     """A new endpoint and its signing secret, which the caller shows once."""
     validate_url(url)
-    all_events, types = _clean_event_types(event_types)
+    all_events, types = clean_event_types(event_types)
     secret = signing.new_secret()
     endpoint = Endpoint.objects.create(
         url=url,
@@ -108,7 +109,7 @@ def endpoint_update(
         endpoint.url = url
         changed.append("url")
     if event_types is not None:
-        all_events, types = _clean_event_types(event_types)
+        all_events, types = clean_event_types(event_types)
         if (all_events, types) != (endpoint.all_events, endpoint.event_types):
             endpoint.all_events, endpoint.event_types = all_events, types
             changed.append("event_types")
@@ -249,3 +250,38 @@ def record_deliveries(events: Sequence[Event]) -> None:
     ]
     if rows:
         Delivery.objects.bulk_create(rows)
+
+
+# Retention (webhooks_prune) ------------------------------------------------------------------
+
+PRUNE_BATCH = 500
+
+
+def prune_cutoff(days: int) -> datetime:
+    return timezone.now() - timedelta(days=days)
+
+
+def _prunable(cutoff: datetime) -> tuple[QuerySet[Attempt], QuerySet[Delivery]]:
+    finished = Q(status__in=[Delivery.Status.DELIVERED, Delivery.Status.DEAD])
+    return (
+        Attempt.objects.filter(attempted_at__lt=cutoff),
+        Delivery.objects.filter(finished, finished_at__lt=cutoff),
+    )
+
+
+def prune_counts(cutoff: datetime) -> dict[str, int]:
+    attempts, deliveries = _prunable(cutoff)
+    return {"attempts": attempts.count(), "deliveries": deliveries.count()}
+
+
+def prune(cutoff: datetime) -> dict[str, int]:
+    """Delete old attempts, then old finished deliveries (with any attempts left), a batch per
+    transaction, so that no lock is held for long."""
+    counts = {"attempts": 0, "deliveries": 0}
+    for queryset in _prunable(cutoff):
+        while ids := list(queryset.values_list("pk", flat=True)[:PRUNE_BATCH]):
+            with transaction.atomic():
+                _, deleted = queryset.model.objects.filter(pk__in=ids).delete()
+            counts["attempts"] += deleted.get(Attempt._meta.label, 0)
+            counts["deliveries"] += deleted.get(Delivery._meta.label, 0)
+    return counts
