@@ -137,7 +137,8 @@ class EndpointAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request: HttpRequest):
         """An endpoint's deliveries and attempts go with it (nobody deletes those by hand)."""
-        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deleted = super().get_deleted_objects(objs, request)
+        to_delete, model_count, protected = deleted[0], deleted[1], deleted[3]
         return to_delete, model_count, set(), protected
 
     def delete_model(self, request: HttpRequest, obj: Endpoint) -> None:
