@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # How long an idle dispatcher waits before it looks for due deliveries again.
 POLL_SECONDS = 0.5
+# A delivery whose event this code cannot rebuild waits this long for a newer worker.
+DEFER_SECONDS = 10.0
 # After a database error, the dispatcher waits this long (doubling, up to the cap).
 ERROR_BACKOFF_SECONDS = (0.5, 30.0)
 
@@ -225,33 +227,28 @@ class Sender:
             return 0
         records = EventRecord.objects.in_bulk([row.event_id for row in rows])
         secrets = signing_secrets(endpoint, at)
+        deferred = []
         for row in rows:
-            job = Job(row.pk, endpoint.pk, row.attempts, row.retry_until, at)
-            record = records.get(row.event_id)
-            if record is None:
-                body = None
-            else:
-                try:
-                    body = message_body(record, include_personal=endpoint.include_personal)
-                except Exception as exc:  # an event this code cannot rebuild (a newer type)
-                    body = None
-                    logger.warning("Webhook delivery %s: cannot build its body: %s", row.pk, exc)
-            if body is None:
-                future: Future = Future()
-                future.set_result(
-                    transport.Outcome(False, None, 0, "", "the event cannot be rebuilt here")
+            try:
+                body = message_body(
+                    records[row.event_id], include_personal=endpoint.include_personal
                 )
-            else:
-                future = self.pool.submit(
-                    transport.post,
-                    endpoint.url,
-                    msg_id=str(row.event_id),
-                    body=body,
-                    secrets=secrets,
-                )
-            self.jobs[future] = job
+            except Exception as exc:
+                # An event type or version newer than this code (a rolling deploy): left for a
+                # newer worker, without counting as an attempt, never dead for it.
+                logger.warning("Webhook delivery %s left for a newer worker: %s", row.pk, exc)
+                deferred.append(row.pk)
+                continue
+            future = self.pool.submit(
+                transport.post, endpoint.url, msg_id=str(row.event_id), body=body, secrets=secrets
+            )
+            self.jobs[future] = Job(row.pk, endpoint.pk, row.attempts, row.retry_until, at)
             self.in_flight[endpoint.pk] += 1
-        return len(rows)
+        if deferred:
+            Delivery.objects.filter(pk__in=deferred).update(
+                claimed_until=None, next_attempt_at=at + timedelta(seconds=DEFER_SECONDS)
+            )
+        return len(rows) - len(deferred)
 
     # Recording ----------------------------------------------------------------------------
 
