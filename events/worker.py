@@ -21,8 +21,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.dispatch import Signal
 from django.db.utils import OperationalError
+from django.dispatch import Signal
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker

@@ -1,6 +1,6 @@
-"""Webhook events: an endpoint was created, changed, had its secret rotated, was paused
-(failing for too long) or deleted, and a delivery was resent. Published by the webhooks
-services (admin, commands, the sender). No event ever carries a secret."""
+"""Webhook events (stored as `webhooks.<name>`): an endpoint was created, changed, had its
+secret rotated, was paused (failing for too long) or deleted, and a delivery was resent.
+Published by the webhooks services (admin, commands, the sender). No event carries a secret."""
 
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,6 +23,8 @@ class WebhookEvent(Event):
 class WebhookEndpointCreated(WebhookEvent):
     """Staff (`actor` in the audit trail) created an endpoint for `event_types` (["*"]: all)."""
 
+    type_name: ClassVar[str] = "webhooks.EndpointCreated"
+
     endpoint_id: int
     url: str
     event_types: tuple[str, ...]
@@ -33,6 +35,8 @@ class WebhookEndpointCreated(WebhookEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookEndpointChanged(WebhookEvent):
     """An endpoint's settings changed: `changed` names the fields; the rest is how it is now."""
+
+    type_name: ClassVar[str] = "webhooks.EndpointChanged"
 
     endpoint_id: int
     changed: tuple[str, ...]
@@ -46,6 +50,8 @@ class WebhookEndpointChanged(WebhookEvent):
 class WebhookSecretRotated(WebhookEvent):
     """An endpoint got a new signing secret; the old one signs too until `overlap_until`."""
 
+    type_name: ClassVar[str] = "webhooks.SecretRotated"
+
     endpoint_id: int
     overlap_until: str
 
@@ -55,6 +61,8 @@ class WebhookEndpointPaused(WebhookEvent):
     """Every attempt to an endpoint failed since `failing_since`, for longer than
     WEBHOOKS_PAUSE_AFTER_SECONDS: it gets no new deliveries until staff resume it."""
 
+    type_name: ClassVar[str] = "webhooks.EndpointPaused"
+
     endpoint_id: int
     failing_since: str
 
@@ -63,6 +71,8 @@ class WebhookEndpointPaused(WebhookEvent):
 class WebhookEndpointDeleted(WebhookEvent):
     """An endpoint was deleted, with its deliveries and attempts."""
 
+    type_name: ClassVar[str] = "webhooks.EndpointDeleted"
+
     endpoint_id: int
     url: str
 
@@ -70,6 +80,8 @@ class WebhookEndpointDeleted(WebhookEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookDeliveryResent(WebhookEvent):
     """Staff asked for a delivery to be sent again (its retry period starts anew)."""
+
+    type_name: ClassVar[str] = "webhooks.DeliveryResent"
 
     endpoint_id: int
     delivery_id: int

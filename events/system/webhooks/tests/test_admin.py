@@ -58,7 +58,7 @@ def test_staff_create_an_endpoint_and_see_its_secret_once(root, private_allowed)
     assert change.status_code == 200
     assert secrets_in(change.content.decode()) == []
     assert secrets_in(root.get(CHANGELIST).content.decode()) == []
-    [created] = EventRecord.objects.filter(type="events.WebhookEndpointCreated")
+    [created] = EventRecord.objects.filter(type="webhooks.EndpointCreated")
     assert created.payload["url"] == "http://127.0.0.1:9/hook"
     assert "whsec_" not in audit_text()
 
@@ -84,7 +84,7 @@ def test_a_change_rotation_and_resend_go_through_the_services_and_are_audited(
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert endpoint.url == "http://127.0.0.1:9/b"
-    changed = EventRecord.objects.get(type="events.WebhookEndpointChanged")
+    changed = EventRecord.objects.get(type="webhooks.EndpointChanged")
     assert changed.payload["changed"] == ["url"]
 
     response = root.post(CHANGELIST, {"action": "rotate_secret", "_selected_action": [endpoint.pk]})
@@ -92,7 +92,7 @@ def test_a_change_rotation_and_resend_go_through_the_services_and_are_audited(
     [second] = secrets_in(response.content.decode())
     endpoint.refresh_from_db()
     assert (endpoint.secret, endpoint.previous_secret) == (second, first)
-    assert EventRecord.objects.filter(type="events.WebhookSecretRotated").count() == 1
+    assert EventRecord.objects.filter(type="webhooks.SecretRotated").count() == 1
 
     delivery = Delivery.objects.order_by("id").first()
     Delivery.objects.filter(pk=delivery.pk).update(status="dead")
@@ -103,7 +103,7 @@ def test_a_change_rotation_and_resend_go_through_the_services_and_are_audited(
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == "pending"
-    assert EventRecord.objects.filter(type="events.WebhookDeliveryResent").count() == 1
+    assert EventRecord.objects.filter(type="webhooks.DeliveryResent").count() == 1
     assert "whsec_" not in audit_text()
 
 
@@ -135,7 +135,7 @@ def test_deleting_an_endpoint_is_audited(root, private_allowed):
 
     assert response.status_code == 302
     assert not Endpoint.objects.exists()
-    assert EventRecord.objects.filter(type="events.WebhookEndpointDeleted").count() == 1
+    assert EventRecord.objects.filter(type="webhooks.EndpointDeleted").count() == 1
 
 
 def test_moderators_cannot_see_or_change_endpoints(private_allowed):

@@ -47,7 +47,7 @@ def test_a_long_failing_endpoint_is_paused_and_the_admins_told_once(
     assert endpoint.paused_at is not None
     assert len(mailoutbox) == 1
     assert url in mailoutbox[0].body and "paused" in mailoutbox[0].subject
-    assert EventRecord.objects.filter(type="events.WebhookEndpointPaused").count() == 1
+    assert EventRecord.objects.filter(type="webhooks.EndpointPaused").count() == 1
 
     before = Delivery.objects.count()
     publish(3)
