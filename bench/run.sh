@@ -29,4 +29,9 @@ if [[ ${1:-} == "--scale" ]]; then
   shift
   exec "$PY" bench/scale.py "$@"
 fi
-exec "$PY" bench/loadtest.py "$@"
+"$PY" bench/loadtest.py "$@"
+# The webhook path (bench/webhooks.py, docs/webhooks.md): POST /articles with and without
+# endpoints, and the webhooks per second the default worker delivers. BENCH_WEBHOOKS=off skips it.
+if [[ ${BENCH_WEBHOOKS:-on} != off ]]; then
+  "$PY" bench/webhooks.py
+fi
