@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -40,6 +41,11 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # A delivery whose event this code cannot rebuild waits this long for a newer worker.
 DEFER_SECONDS = 10.0
+# How often the sender reads the endpoints again (a change reaches it within this).
+ENDPOINTS_SECONDS = 1.0
+# After the first request of a turn ends, how long the dispatcher waits for more to end with
+# it, so that their results are written in one transaction.
+COALESCE_SECONDS = 0.005
 # After a database error, the dispatcher waits this long (doubling, up to the cap).
 ERROR_BACKOFF_SECONDS = (0.5, 30.0)
 
@@ -59,9 +65,11 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(1.0, 1.25))
 
 
-def message_body(record: EventRecord, *, include_personal: bool) -> bytes:
+def message_body(record: EventRecord | None, *, include_personal: bool) -> bytes:
     """The JSON body: the event's id, type, version, time and payload (`data`), without the
     fields the catalog marks as personal unless the endpoint receives them."""
+    if record is None:
+        raise LookupError("the event's record is missing")
     event = event_from_record(record)
     data = event.to_payload()
     if not include_personal:
@@ -87,6 +95,39 @@ def signing_secrets(endpoint: Endpoint, at: datetime) -> list[str]:
     return secrets
 
 
+CLAIM_SQL = """
+WITH wanted AS (
+    SELECT due.id
+    FROM unnest(%s::bigint[], %s::int[]) AS share(endpoint_id, slots)
+    CROSS JOIN LATERAL (
+        SELECT id FROM webhooks_delivery
+        WHERE endpoint_id = share.endpoint_id AND status = 'pending' AND next_attempt_at <= %s
+          AND (claimed_until IS NULL OR claimed_until < %s)
+        ORDER BY next_attempt_at
+        LIMIT share.slots
+        FOR UPDATE SKIP LOCKED
+    ) AS due
+), claimed AS (
+    UPDATE webhooks_delivery AS delivery SET claimed_until = %s
+    FROM wanted WHERE delivery.id = wanted.id
+    RETURNING delivery.id, delivery.endpoint_id, delivery.event_id, delivery.attempts,
+              delivery.retry_until
+)
+SELECT claimed.*, record.type, record.version, record.payload, record.occurred_at
+FROM claimed LEFT JOIN events_eventrecord AS record ON record.event_id = claimed.event_id
+"""
+
+
+def _record(event_id, type_name, version, payload, occurred_at) -> EventRecord | None:
+    if type_name is None:
+        return None
+    if isinstance(payload, str | bytes):
+        payload = json.loads(payload)
+    return EventRecord(
+        event_id=event_id, type=type_name, version=version, payload=payload, occurred_at=occurred_at
+    )
+
+
 @dataclass(slots=True)
 class Job:
     delivery_id: int
@@ -109,6 +150,10 @@ class Sender:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._turn = 0
+        self._endpoint_list: list[Endpoint] = []
+        self._endpoints_read_at = -ENDPOINTS_SECONDS
+        # Endpoints whose failing_since may be set: a success clears it.
+        self._maybe_failing: set[int] = set()
 
     # Running on a thread of its own ------------------------------------------------------
 
@@ -160,7 +205,10 @@ class Sender:
         sent = self._claim_and_send()
         if wait_seconds:
             if self.jobs:
-                wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
+                done, _ = wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
+                if done:
+                    # Let the answers arriving together be recorded together.
+                    time.sleep(COALESCE_SECONDS)
             elif not sent:
                 self._stopping.wait(wait_seconds)
         return sent
@@ -187,52 +235,40 @@ class Sender:
 
     # Claiming -----------------------------------------------------------------------------
 
+    def _endpoints(self) -> list[Endpoint]:
+        """The endpoints that receive, read again at most every ENDPOINTS_SECONDS."""
+        if time.monotonic() - self._endpoints_read_at > ENDPOINTS_SECONDS:
+            self._endpoint_list = list(Endpoint.objects.filter(active=True, paused_at__isnull=True))
+            self._endpoints_read_at = time.monotonic()
+            self._maybe_failing |= {e.pk for e in self._endpoint_list if e.failing_since}
+        return self._endpoint_list
+
     def _claim_and_send(self) -> int:
         free = self.concurrency - len(self.jobs)
-        if free <= 0:
-            return 0
-        endpoints = list(Endpoint.objects.filter(active=True, paused_at__isnull=True))
-        if not endpoints:
+        endpoints = self._endpoints()
+        if free <= 0 or not endpoints:
             return 0
         # Start with a different endpoint each turn, so that none is always served last.
         self._turn = (self._turn + 1) % len(endpoints)
         endpoints = endpoints[self._turn :] + endpoints[: self._turn]
-        sent = 0
+        slots: dict[int, int] = {}
         for endpoint in endpoints:
-            slots = min(self.per_endpoint - self.in_flight[endpoint.pk], free - sent)
-            if slots > 0:
-                sent += self._claim_for(endpoint, slots)
-        return sent
-
-    def _claim_for(self, endpoint: Endpoint, slots: int) -> int:
-        at = now()
-        lease = timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 60)
-        with exclusive_transaction():
-            rows = list(
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(
-                    Q(claimed_until__isnull=True) | Q(claimed_until__lt=at),
-                    endpoint=endpoint,
-                    status=Delivery.Status.PENDING,
-                    next_attempt_at__lte=at,
-                )
-                .order_by("next_attempt_at")
-                .only("id", "event_id", "attempts", "retry_until")[:slots]
-            )
-            if rows:
-                Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
-                    claimed_until=at + lease
-                )
-        if not rows:
+            room = min(self.per_endpoint - self.in_flight[endpoint.pk], free - sum(slots.values()))
+            if room > 0:
+                slots[endpoint.pk] = room
+        if not slots:
             return 0
-        records = EventRecord.objects.in_bulk([row.event_id for row in rows])
-        secrets = signing_secrets(endpoint, at)
+        at = now()
+        claimed = self._claim(slots, at)
+        if not claimed:
+            return 0
+        by_id = {endpoint.pk: endpoint for endpoint in endpoints}
+        secrets = {pk: signing_secrets(by_id[pk], at) for pk in slots}
         deferred = []
-        for row in rows:
+        for row, record in claimed:
+            endpoint = by_id[row.endpoint_id]
             try:
-                body = message_body(
-                    records[row.event_id], include_personal=endpoint.include_personal
-                )
+                body = message_body(record, include_personal=endpoint.include_personal)
             except Exception as exc:
                 # An event type or version newer than this code (a rolling deploy): left for a
                 # newer worker, without counting as an attempt, never dead for it.
@@ -240,7 +276,11 @@ class Sender:
                 deferred.append(row.pk)
                 continue
             future = self.pool.submit(
-                transport.post, endpoint.url, msg_id=str(row.event_id), body=body, secrets=secrets
+                transport.post,
+                endpoint.url,
+                msg_id=str(row.event_id),
+                body=body,
+                secrets=secrets[endpoint.pk],
             )
             self.jobs[future] = Job(row.pk, endpoint.pk, row.attempts, row.retry_until, at)
             self.in_flight[endpoint.pk] += 1
@@ -248,7 +288,52 @@ class Sender:
             Delivery.objects.filter(pk__in=deferred).update(
                 claimed_until=None, next_attempt_at=at + timedelta(seconds=DEFER_SECONDS)
             )
-        return len(rows) - len(deferred)
+        return len(claimed) - len(deferred)
+
+    def _claim(
+        self, slots: dict[int, int], at: datetime
+    ) -> list[tuple[Delivery, EventRecord | None]]:
+        """Up to `slots[endpoint]` due deliveries of each endpoint, oldest first, leased to
+        this sender, with their events' records."""
+        lease_until = at + timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 60)
+        connection = connections[Delivery.objects.db]
+        if connection.vendor == "postgresql":
+            # One statement, one round trip: every endpoint's share (the due index, SKIP
+            # LOCKED), leased, joined to its records.
+            with connection.cursor() as cursor:
+                cursor.execute(CLAIM_SQL, [list(slots), list(slots.values()), at, at, lease_until])
+                rows = cursor.fetchall()
+            claimed = []
+            for pk, endpoint_id, event_id, attempts, retry_until, *record in rows:
+                delivery = Delivery(
+                    pk=pk,
+                    endpoint_id=endpoint_id,
+                    event_id=event_id,
+                    attempts=attempts,
+                    retry_until=retry_until,
+                )
+                claimed.append((delivery, _record(event_id, *record)))
+            return claimed
+        with exclusive_transaction():
+            rows = []
+            for endpoint_id, room in slots.items():
+                rows += list(
+                    Delivery.objects.select_for_update(skip_locked=True)
+                    .filter(
+                        Q(claimed_until__isnull=True) | Q(claimed_until__lt=at),
+                        endpoint_id=endpoint_id,
+                        status=Delivery.Status.PENDING,
+                        next_attempt_at__lte=at,
+                    )
+                    .order_by("next_attempt_at")
+                    .only("id", "endpoint_id", "event_id", "attempts", "retry_until")[:room]
+                )
+            if rows:
+                Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    claimed_until=lease_until
+                )
+        records = EventRecord.objects.in_bulk([row.event_id for row in rows])
+        return [(row, records.get(row.event_id)) for row in rows]
 
     # Recording ----------------------------------------------------------------------------
 
@@ -324,11 +409,13 @@ class Sender:
                     claimed_until=None,
                     last_error="",
                 )
-            if healthy:
-                Endpoint.objects.filter(pk__in=healthy, failing_since__isnull=False).update(
+            if recovered := healthy & self._maybe_failing:
+                Endpoint.objects.filter(pk__in=recovered, failing_since__isnull=False).update(
                     failing_since=None
                 )
+                self._maybe_failing -= recovered
             failing -= healthy
+            self._maybe_failing |= failing
             if failing:
                 Endpoint.objects.filter(pk__in=failing, failing_since__isnull=True).update(
                     failing_since=at

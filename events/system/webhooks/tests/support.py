@@ -29,6 +29,7 @@ class Receiver:
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -45,6 +46,9 @@ class Receiver:
     def at(self, path: str) -> list[Received]:
         with self.lock:
             return [item for item in self.received if item.path == path]
+
+    def count(self, path: str) -> int:
+        return self.counts.get(path, 0)
 
     def wait_for(self, path: str, count: int, timeout: float = 60.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -76,6 +80,7 @@ def start_receiver() -> Receiver:
             )
             with receiver.lock:
                 receiver.received.append(item)
+                receiver.counts[item.path] = receiver.counts.get(item.path, 0) + 1
             status, headers, body = receiver.behaviours.get(self.path, ok)(item)
             try:
                 self.send_response(status)
