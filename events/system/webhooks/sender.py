@@ -14,12 +14,13 @@ handlers run on their own thread and connection, untouched by either.
 
 import json
 import logging
+import queue
 import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -147,6 +148,9 @@ class Sender:
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
         self.in_flight: Counter[int] = Counter()
         self.jobs: dict[Future, Job] = {}
+        # Futures put here as they end (a callback): the dispatcher's cost per turn does not
+        # grow with the requests in flight (a slow endpoint's hundred waiting ones).
+        self._ended: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._turn = 0
@@ -205,8 +209,11 @@ class Sender:
         sent = self._claim_and_send()
         if wait_seconds:
             if self.jobs:
-                done, _ = wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
-                if done:
+                try:
+                    self._ended.put(self._ended.get(timeout=wait_seconds))
+                except queue.Empty:
+                    pass
+                else:
                     # Let the answers arriving together be recorded together.
                     time.sleep(COALESCE_SECONDS)
             elif not sent:
@@ -283,6 +290,7 @@ class Sender:
                 secrets=secrets[endpoint.pk],
             )
             self.jobs[future] = Job(row.pk, endpoint.pk, row.attempts, row.retry_until, at)
+            future.add_done_callback(self._ended.put)
             self.in_flight[endpoint.pk] += 1
         if deferred:
             Delivery.objects.filter(pk__in=deferred).update(
@@ -340,8 +348,16 @@ class Sender:
     def _collect(self, *, wait_seconds: float) -> None:
         if not self.jobs:
             return
-        done, _ = wait(list(self.jobs), timeout=wait_seconds, return_when=FIRST_COMPLETED)
-        done = {future for future in self.jobs if future.done()}
+        done = []
+        try:
+            first = (
+                self._ended.get(timeout=wait_seconds) if wait_seconds else self._ended.get_nowait()
+            )
+            done.append(first)
+            while True:
+                done.append(self._ended.get_nowait())
+        except queue.Empty:
+            pass
         if not done:
             return
         results = []
@@ -352,7 +368,12 @@ class Sender:
             except Exception as exc:  # transport.post does not raise; a bug would
                 outcome = transport.Outcome(False, None, 0, "", f"{type(exc).__name__}: {exc}")
             results.append((job, outcome))
-        self._record(results)
+        try:
+            self._record(results)
+        except BaseException:
+            for future in done:  # to be recorded on a later turn
+                self._ended.put(future)
+            raise
         for future in done:
             job = self.jobs.pop(future)
             self.in_flight[job.endpoint_id] -= 1
