@@ -1,7 +1,11 @@
+import logging
+
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from events.worker import EventWorker, worker_started, worker_stopped
+from events.worker import EventWorker, WorkerInterrupted, worker_started, worker_stopped
+
+logger = logging.getLogger("events.worker")
 
 
 class Command(db_worker.Command):
@@ -29,5 +33,9 @@ class Command(db_worker.Command):
         worker_started.send(sender=EventWorker, batch=options["batch"])
         try:
             worker.run()
+        except WorkerInterrupted:
+            logger.warning("Event worker stopped: exit status 1 (a delivery was interrupted).")
+            raise
         finally:
             worker_stopped.send(sender=EventWorker, batch=options["batch"])
+        logger.info("Event worker stopped: exit status 0.")

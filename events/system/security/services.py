@@ -226,8 +226,9 @@ def _suspicious_activity_report(
 
 def password_change_announce(*, user_id: int) -> None:
     """Announce that an account's password changed (its older tokens are refused already:
-    users.services.user_update ends them in the change's own transaction)."""
-    bus.publish(UserPasswordChanged(user_id=user_id))
+    users.services.user_update ends them in the change's own transaction); once per profile
+    update, however often its handler runs (bus.publish_once)."""
+    bus.publish_once(UserPasswordChanged(user_id=user_id))
 
 
 def rate_limit_exceeded(
