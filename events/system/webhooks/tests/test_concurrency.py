@@ -137,7 +137,9 @@ def test_a_slow_endpoint_does_not_delay_the_others(private_allowed, remote):
     finally:
         sender.pool.shutdown(wait=True, cancel_futures=True)
 
-    without_slow = (before + after) / 2
+    # The machine is shared: identical runs of the pair alone differed by up to a third, so
+    # the reference is the slower of the two taken around the run beside the slow one.
+    without_slow = max(before, after)
     print(
         f"fast pair alone {before:.2f}s and {after:.2f}s, beside the slow one {with_slow:.2f}s; "
         f"slow one done after {slow_total:.2f}s"
