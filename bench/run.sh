@@ -35,3 +35,11 @@ fi
 if [[ ${BENCH_WEBHOOKS:-on} != off ]]; then
   "$PY" bench/webhooks.py
 fi
+# The background half (issue 21): the drain of a 20 s burst of POST /articles and POST with
+# the worker running (bench/drain.py), then the mix for five minutes with the worker
+# (bench/soak.py): the backlog at the end and the commit-to-effect median.
+# BENCH_WORKER=off skips both.
+if [[ ${BENCH_WORKER:-on} != off ]]; then
+  "$PY" bench/drain.py
+  "$PY" bench/soak.py --duration "${BENCH_SOAK_SECONDS:-300}"
+fi

@@ -1,5 +1,6 @@
 """Input fields that answer in RealWorld's words; shared by every app's input serializers."""
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -19,6 +20,7 @@ class StrictStringMixin:
         "not_a_string": "must be a string",
         "invalid": "is invalid",
         "max_length": "is too long (maximum is {max_length} characters)",
+        "min_length": "is too short (minimum is {min_length} characters)",
     }
 
     def to_internal_value(self, data: Any) -> str:
@@ -34,3 +36,18 @@ class StrictStringMixin:
 
 class TextField(StrictStringMixin, serializers.CharField):
     """A required-by-default string field with RealWorld's error words."""
+
+
+class PatternField(StrictStringMixin, serializers.CharField):
+    """A string that, trimmed, matches `pattern` whole (conduit/patterns.py); the API schema
+    states the same pattern, whitespace around allowed (conduit/schema.py)."""
+
+    def __init__(self, pattern: str, **kwargs: Any) -> None:
+        self.pattern = pattern
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value and re.fullmatch(self.pattern, value) is None:
+            self.fail("invalid")
+        return value

@@ -32,7 +32,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from conduit.inserts import insert_rows
 from events.core import metrics
 from events.core.context import EventContext, current_context, event_context
-from events.core.event import Event, from_payload
+from events.core.event import Event, EventRegistryError, event_type, from_payload
 from events.core.unit_of_work import PendingEvent
 from events.models import DeliveryReceipt, EventRecord
 
@@ -109,15 +109,35 @@ def _run_recorders(events: Sequence[Event]) -> None:
 # The deliver task and its receipts ----------------------------------------------------------
 
 
-@task()
-def deliver_event(event_id: str, handler: str) -> str:
-    """Run one background handler on one recorded event, at most once per (event, handler)."""
-    handler_fn = import_string(handler)
+class NotThisWorkersEvent(Exception):
+    """The event or its handler is newer than this worker's code (a rolling deploy: an
+    event version, a type or a handler it does not know). Not a failure: the delivery is
+    left for a worker that knows it, and never counts as an attempt."""
+
+
+def deliver(
+    event_id: str,
+    handler: str,
+    *,
+    record: EventRecord | None = None,
+    check_receipt: bool = True,
+) -> str:
+    """Run one background handler on one recorded event and write its receipt, in one
+    transaction: at most once per (event, handler). The worker's batches pass the record
+    and the receipt check they read for the whole batch."""
+    try:
+        handler_fn = import_string(handler)
+    except ImportError as exc:
+        raise NotThisWorkersEvent(f"unknown handler {handler}") from exc
     with transaction.atomic():
-        if DeliveryReceipt.objects.filter(event_id=event_id, handler=handler).exists():
+        if (
+            check_receipt
+            and DeliveryReceipt.objects.filter(event_id=event_id, handler=handler).exists()
+        ):
             return "already handled"
-        record = EventRecord.objects.get(pk=event_id)
-        event = event_from_record(record)
+        if record is None:
+            record = EventRecord.objects.get(pk=event_id)
+        event = _event_or_defer(record)
         start = perf_counter()
         try:
             with event_context(
@@ -136,6 +156,23 @@ def deliver_event(event_id: str, handler: str) -> str:
         # The unique (event, handler) constraint makes a concurrent twin roll back here.
         DeliveryReceipt.objects.create(event_id=event_id, handler=handler)
     return "handled"
+
+
+@task()
+def deliver_event(event_id: str, handler: str) -> str:
+    """Run one background handler on one recorded event, at most once per (event, handler)."""
+    return deliver(event_id, handler)
+
+
+def _event_or_defer(record: EventRecord) -> Event:
+    """The event, or NotThisWorkersEvent when it was written by newer code than this."""
+    try:
+        known = event_type(record.type)
+    except EventRegistryError:
+        known = None
+    if known is None or record.version > known.version:
+        raise NotThisWorkersEvent(f"{record.type} v{record.version} is newer than this worker")
+    return event_from_record(record)
 
 
 # Stored in every delivery row (migration 0003 moved the rows written before this module).
@@ -162,6 +199,10 @@ def enqueue_deliveries(event: Event, handlers: Iterable[str]) -> list[UUID]:
     insert_rows(rows)
     return [row.id for row in rows]
 
+
+# A commit that queued deliveries wakes idle workers (PostgreSQL: a trigger on the table,
+# migration events 0006, sends NOTIFY on this channel; the worker LISTENs).
+NOTIFY_CHANNEL = "conduit_deliveries"
 
 # Below every live delivery: a replay never holds up what is happening now.
 REPLAY_PRIORITY = -10
@@ -227,6 +268,20 @@ def delivery_backlog() -> dict[str, int]:
         "running": counts.get(TaskResultStatus.RUNNING, 0),
         "dead": counts.get(TaskResultStatus.FAILED, 0),
     }
+
+
+def backlog_age_seconds() -> int:
+    """How long the oldest delivery that is due has waited (0: none waits): the backlog's
+    age, in whole seconds. Retries not yet due do not count."""
+    oldest = (
+        deliveries()
+        .filter(status=TaskResultStatus.READY)
+        .filter(models.Q(run_after=get_date_max()) | models.Q(run_after__lte=timezone.now()))
+        .aggregate(oldest=models.Min("enqueued_at"))["oldest"]
+    )
+    if oldest is None:
+        return 0
+    return max(0, int((timezone.now() - oldest).total_seconds()))
 
 
 # The bus's view of it ------------------------------------------------------------------------

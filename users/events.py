@@ -39,7 +39,6 @@ class UserRegistered(UserEvent):
 class UserLoggedIn(UserEvent):
     """A user proved their email and password and was given a token."""
 
-    changes_reads: ClassVar[bool] = False  # last_login is shown by no read
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("username",)}
 
     user_id: int

@@ -4,13 +4,16 @@
 --   BENCH_TOKEN=<jwt>      the token sent where a line asks for one, and with every POST
 --   BENCH_WRITE_EVERY=<n>  every n-th request of a thread is a POST (0: never)
 --   BENCH_NONCE=<text>     makes titles unique across runs
+--   BENCH_DELAY_MS=<ms>    each connection waits this long before each request (a rate below
+--                          capacity: bench/soak.py)
 local token = os.getenv("BENCH_TOKEN") or ""
 local write_every = tonumber(os.getenv("BENCH_WRITE_EVERY") or "0")
 local nonce = os.getenv("BENCH_NONCE") or tostring(os.time())
 local mix_file = os.getenv("BENCH_MIX_FILE")
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 local threads = {}
-non2xx, bad_status, counter, writes, thread_id = 0, 0, 0, 0, 0
+non2xx, bad_status, counter, writes, created, thread_id = 0, 0, 0, 0, 0, 0
 local endpoints = {}
 
 function setup(thread)
@@ -54,7 +57,15 @@ function request()
   return wrk.format("GET", endpoint.paths[endpoint.next], endpoint.headers)
 end
 
+if delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
+end
+
 function response(status, headers, body)
+  -- 201 is POST /articles' answer only (every GET of the mix answers 200).
+  if status == 201 then created = created + 1 end
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
     bad_status = status
@@ -62,18 +73,19 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local bad, last, written = 0, 0, 0
+  local bad, last, written, made = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     bad = bad + thread:get("non2xx")
     written = written + thread:get("writes")
+    made = made + thread:get("created")
     if thread:get("bad_status") ~= 0 then last = thread:get("bad_status") end
   end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p90_us":%d,' ..
-    '"p99_us":%d,"max_us":%d,"mean_us":%.1f,"non2xx":%d,"last_bad_status":%d,"writes":%d,' ..
+    '"p99_us":%d,"max_us":%d,"mean_us":%.1f,"non2xx":%d,"last_bad_status":%d,"writes":%d,"created":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\n',
     summary.requests, summary.duration, summary.bytes, latency:percentile(50),
     latency:percentile(90), latency:percentile(99), latency.max, latency.mean, bad, last,
-    written, e.connect, e.read, e.write, e.status, e.timeout))
+    written, made, e.connect, e.read, e.write, e.status, e.timeout))
 end

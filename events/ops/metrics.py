@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from events.core import metrics
-from events.outbox import deliveries, delivery_backlog
+from events.outbox import backlog_age_seconds, deliveries, delivery_backlog
 
 _STATES = {
     TaskResultStatus.READY: "pending",
@@ -33,6 +33,11 @@ class DeliveryBacklogCollector(Collector):
         for state in ("pending", "running", "dead"):
             gauge.add_metric([state], backlog[state])
         yield gauge
+        yield GaugeMetricFamily(
+            "conduit_event_backlog_age_seconds",
+            "How long the oldest due delivery has waited (0: nothing waits).",
+            value=backlog_age_seconds(),
+        )
         per_handler = GaugeMetricFamily(
             "conduit_event_handler_deliveries",
             "Background deliveries by handler and state (a pending one that has failed is "

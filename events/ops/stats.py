@@ -3,7 +3,8 @@
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Case, Count, When
+from django.db.models.fields.json import KT
 from django.tasks import TaskResultStatus
 
 from events.models import DeliveryReceipt, EventRecord
@@ -21,16 +22,26 @@ def event_stats() -> dict[str, Any]:
         DeliveryReceipt.objects.values_list("handler").annotate(count=Count("id")).order_by()
     ):
         handlers[handler]["handled"] = count
-    unfinished = deliveries().exclude(status=TaskResultStatus.SUCCESSFUL)
-    for args_kwargs, status, error in unfinished.values_list(
-        "args_kwargs", "status", "exception_class_path"
-    ).iterator():
+    # Counted in SQL, grouped by handler, state and whether it has failed before: one row
+    # per group however long the queue (a Python loop over 100,000 rows took seconds).
+    unfinished = (
+        deliveries()
+        .exclude(status=TaskResultStatus.SUCCESSFUL)
+        .annotate(
+            handler=KT("args_kwargs__args__1"),  # deliver_event(event_id, handler)
+            failed=Case(When(exception_class_path="", then=False), default=True),
+        )
+        .values_list("handler", "status", "failed")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for handler, status, failed, count in unfinished:
         outcome = {
-            TaskResultStatus.READY: "retrying" if error else "pending",
+            TaskResultStatus.READY: "retrying" if failed else "pending",
             TaskResultStatus.RUNNING: "running",
             TaskResultStatus.FAILED: "dead",
         }[status]
-        handlers[args_kwargs["args"][1]][outcome] += 1
+        handlers[handler][outcome] += count
     return {
         "published": published,
         "handlers": dict(sorted(handlers.items())),

@@ -89,3 +89,12 @@ def flaky_follow_up(event: SampleHappened) -> None:
         flaky_failures_left -= 1
         raise RuntimeError("not yet")
     bus.publish(SampleFollowedUp(sample_id=event.sample_id))
+
+
+def note_run_and_follow_up(event: SampleHappened) -> None:
+    """Background: appends the sample id to `marker_path` (one line per run, outside the
+    database: what a run twice would show), then publishes a follow-up."""
+    with open(event.marker_path, "a") as runs:
+        runs.write(f"{event.sample_id}\n")
+    time.sleep(event.sleep_seconds)
+    bus.publish(SampleFollowedUp(sample_id=event.sample_id))

@@ -47,6 +47,7 @@ def test_metrics_count_published_events_and_handler_runs(fresh_bus, committed, s
         in after
     )
     assert after['conduit_event_deliveries{state="dead"}'] == 1  # explode's failed inline run
+    assert after["conduit_event_backlog_age_seconds"] == 0, "nothing due waits"
 
 
 def _runs(handler: str, mode: str, outcome: str) -> str:

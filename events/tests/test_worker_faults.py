@@ -53,6 +53,7 @@ class Worker:
             "CONN_MAX_AGE": "600",  # one connection for the whole run, as in production
             "CONN_HEALTH_CHECKS": "off",  # the worker's own recovery, not Django's check
             "EVENTS_DELIVER_ON_COMMIT": "off",
+            "WORKER_PROCESSES": "1",  # one worker process: the faults of its own loop
             "EVENTS_RECONNECT_BASE_SECONDS": "0.2",
             "EVENTS_RECONNECT_MAX_SECONDS": "1",
             "DEBUG": "on",

@@ -33,15 +33,28 @@ def database_url() -> str:
 
 
 def start_worker(
-    *args: str, lease_seconds: float = 300, shutdown_grace_seconds: float = 30
+    *args: str,
+    lease_seconds: float | None = 300,
+    shutdown_grace_seconds: float = 30,
+    processes: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    env = os.environ | {
-        "DATABASE_URL": database_url(),
-        "EVENTS_LEASE_SECONDS": str(lease_seconds),
-        "EVENTS_SHUTDOWN_GRACE_SECONDS": str(shutdown_grace_seconds),
-        "EVENTS_DELIVER_ON_COMMIT": "off",
-        "DEBUG": "on",
-    }
+    """`manage.py db_worker` against the test database (`lease_seconds` None: the default)."""
+    env = (
+        os.environ
+        | {
+            "WORKER_PROCESSES": str(processes),
+            "DATABASE_URL": database_url(),
+            "EVENTS_SHUTDOWN_GRACE_SECONDS": str(shutdown_grace_seconds),
+            "EVENTS_DELIVER_ON_COMMIT": "off",
+            "DEBUG": "on",
+        }
+        | (extra_env or {})
+    )
+    if lease_seconds is not None:
+        env["EVENTS_LEASE_SECONDS"] = str(lease_seconds)
+    else:
+        env.pop("EVENTS_LEASE_SECONDS", None)
     command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"]
     return subprocess.Popen(
         [*command, "--no-startup-delay", "--no-reload", *args],

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Sum
 
-from events.outbox import delivery_backlog
+from events.outbox import backlog_age_seconds, delivery_backlog
 from events.system.analytics.models import (
     ArticleViews,
     HourlyCount,
@@ -95,7 +95,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
             [_sum_series("runs", runs, len(hours)), _sum_series("failures", failures, len(hours))],
         ),
         handlers=_handler_totals(runs, failures),
-        backlog=delivery_backlog(),
+        backlog=delivery_backlog() | {"age_seconds": backlog_age_seconds()},
         most_viewed=list(
             ArticleViews.objects.select_related("article").order_by("-views", "article_id")[:TOP]
         ),

@@ -17,12 +17,11 @@ from events.core.event import Event
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecurityEvent(Event):
-    """What every security event shares: its category, that it changes no read, and the
-    account it is filed under (`user_id`, None when no account is known)."""
+    """What every security event shares: its category, and the account it is filed under
+    (`user_id`, None when no account is known)."""
 
     abstract: ClassVar[bool] = True
     category: ClassVar[str] = "security"
-    changes_reads: ClassVar[bool] = False
     aggregate_type: ClassVar[str] = "user"
     aggregate_id_field: ClassVar[str] = "user_id"
 

@@ -92,7 +92,9 @@ def test_the_dashboard_shows_what_happened(
     assert handlers["events.system.analytics.receivers.count_article_view"] == (3, 0)
     assert handlers["events.system.analytics.receivers.count_search"] == (3, 0)
     pending = Delivery.objects.filter(status=TaskResultStatus.READY).count()
+    age = board.backlog.pop("age_seconds")
     assert pending > 0 and board.backlog == {"pending": pending, "running": 0, "dead": 0}
+    assert 0 <= age < 600, "the oldest pending delivery was queued by this test"
     assert [(row.article.title, row.views) for row in board.most_viewed] == [("Dragons", 3)]
     assert [(s.value, s.searches, s.results, s.empty) for s in board.searched["tag"]] == [
         ("dragons", 2, 2, 0)

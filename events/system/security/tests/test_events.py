@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conduit.readcache import renewals
 from events.bootstrap import database_outbox
 from events.core.bus import EventBus
 from events.core.wiring import register_handlers
@@ -31,7 +32,7 @@ def test_security_events_are_frozen_documented_security_facts_that_change_no_rea
     assert all(field.kw_only for field in dataclasses.fields(event_type))
     assert event_type.__doc__
     assert event_type.category == "security"
-    assert event_type.changes_reads is False
+    assert event_type not in renewals()
     assert event_type.aggregate_type == "user"
     assert event_type.aggregate_id_field in {field.name for field in dataclasses.fields(event_type)}
 
