@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "events.system.security",
     "events.system.analytics",
     "events.system.maintenance",
+    "events.system.webhooks",
     "conduit",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -267,6 +268,23 @@ EVENTS_RECONNECT_MAX_SECONDS = env.float("EVENTS_RECONNECT_MAX_SECONDS", default
 # Run background deliveries in-process right after commit (tests, demos); the worker is
 # still the production path.
 EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
+
+# Outbound webhooks (events/system/webhooks/, docs/webhooks.md): a request's timeout, the
+# retry schedule (exponential from the base, capped, with jitter) and how long a delivery is
+# retried before it is dead, how long an endpoint may fail before it is paused, a rotated
+# secret's overlap, the senders' concurrency (in all, and per endpoint, in each worker
+# process), the retention of attempts and finished deliveries, and the development switch
+# that allows private addresses and plain http:// (never in production).
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=4 * 3600.0)
+WEBHOOKS_RETRY_PERIOD_SECONDS = env.float("WEBHOOKS_RETRY_PERIOD_SECONDS", default=3 * 86400.0)
+WEBHOOKS_PAUSE_AFTER_SECONDS = env.float("WEBHOOKS_PAUSE_AFTER_SECONDS", default=5 * 86400.0)
+WEBHOOKS_ROTATION_OVERLAP_SECONDS = env.float("WEBHOOKS_ROTATION_OVERLAP_SECONDS", default=86400.0)
+WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
+WEBHOOKS_ENDPOINT_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_CONCURRENCY", default=8)
+WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -88,6 +88,8 @@ def test_every_moved_class_is_covered():
         cls
         for cls in event_types().values()
         if cls.__module__.startswith("events.system.") or cls.__module__ == "events.ops.events"
+    } - {  # came after the move, under names of their own
+        cls for cls in event_types().values() if cls.type_name.startswith("webhooks.")
     }
 
     assert moved == {cls for *_, cls in STORED}

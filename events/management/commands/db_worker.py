@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from events.worker import EventWorker, WorkerInterrupted
+from events.worker import EventWorker, WorkerInterrupted, worker_started, worker_stopped
 
 logger = logging.getLogger("events.worker")
 
@@ -49,11 +49,14 @@ class Command(db_worker.Command):
         # No autoreload: a reload would kill a delivery mid-run (the lease would recover it,
         # but only after EVENTS_LEASE_SECONDS).
         worker.configure_signals()
+        worker_started.send(sender=EventWorker, batch=options["batch"])
         try:
             worker.run()
         except WorkerInterrupted:
             logger.warning("Event worker stopped: exit status 1 (a delivery was interrupted).")
             raise
+        finally:
+            worker_stopped.send(sender=EventWorker, batch=options["batch"])
         logger.info("Event worker stopped: exit status 0.")
 
 
