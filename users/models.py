@@ -34,9 +34,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # issued in the same second as the change, are told apart exactly.
     token_version = models.PositiveIntegerField(default=0, editable=False)
     # The id (`jti`) of the token the password was last changed through, which keeps working
-    # like the session that changes a password on most sites (PASSWORD_CHANGE_KEEPS_TOKEN);
-    # "" when the change came through no token (the admin) or the setting is off.
-    password_token_id = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # like the session that changes a password on most sites (PASSWORD_CHANGE_KEEPS_TOKEN),
+    # bound to that password (conduit.auth.kept_token_id): a later password change by any
+    # path voids it. "" when the change came through no token (the admin, `changepassword`)
+    # or the setting is off.
+    password_token_id = models.CharField(max_length=80, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -51,6 +53,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206 - Django's signature
+        """Remember the email as loaded, so that a save can tell it changed, whatever path
+        saved it (`email_as_loaded`)."""
+        instance = super().from_db(db, field_names, values)
+        if "email" in field_names:
+            instance._loaded_email = instance.email
+        return instance
+
+    def email_as_loaded(self) -> str | None:
+        """The email this instance was loaded with (None when it was not loaded)."""
+        return getattr(self, "_loaded_email", None)
+
+    def email_saved(self) -> None:
+        """The current email is the stored one from now on."""
+        self._loaded_email = self.email
 
 
 class Follow(models.Model):

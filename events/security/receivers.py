@@ -1,21 +1,25 @@
-"""The security app's wiring: what the system does when logins happen and passwords change
-(read once at start-up, events/core/wiring.py). The lockout acts inline, right after the
-failed attempt commits, so the very next attempt meets the lock; detection runs durably in
-the worker, off the request's path."""
+"""The security app's wiring: what the system does when logins happen, accounts change and
+alarms go off (read once at start-up, events/core/wiring.py). The lockout is no handler: it
+is decided in the login's own transaction (hooks.py), so it cannot fail open. Detection runs
+durably in the worker, off the request's path; so does every email, to the account's owner
+(notices.py) or to staff (alerts.py)."""
 
+from conduit.readcache import forget_reads, user_scope
 from events.core.wiring import HandlerTable, background
-from events.security import services
+from events.security import alerts, notices, services
 from events.security.models import LoginAttempt
-from events.system.security import UserLoginAttempted
-from users.events import UserProfileUpdated
+from events.system.analytics import HighTrafficDetected
+from events.system.maintenance import DatabaseConstraintViolation, OrphanedDataDetected
+from events.system.moderation import SpamDetected
+from events.system.security import (
+    SuspiciousLoginActivity,
+    UserAccountLocked,
+    UserEmailChanged,
+    UserLoginAttempted,
+    UserPasswordChanged,
+)
 
 FAILED = LoginAttempt.Outcome.FAILED
-
-
-def lock_account_after_failed_logins(event: UserLoginAttempted) -> None:
-    """Too many failed logins for one account within the window lock it."""
-    if event.outcome == FAILED and event.user_id is not None:
-        services.account_lock_if_due(user_id=event.user_id, client_ip=event.client_ip)
 
 
 def detect_credential_stuffing(event: UserLoginAttempted) -> None:
@@ -32,17 +36,29 @@ def flag_new_ip_after_lock(event: UserLoginAttempted) -> None:
         )
 
 
-def announce_password_change(event: UserProfileUpdated) -> None:
-    """A profile update that set a password is a UserPasswordChanged."""
-    if "password" in event.changed_fields:
-        services.password_change_announce(user_id=event.user_id)
+def forget_the_users_reads(event: UserPasswordChanged | UserEmailChanged) -> None:
+    """The user behind a token is remembered (conduit/auth.py): a change saved by a path that
+    publishes no profile update (`changepassword`, a shell) must be seen at once too."""
+    forget_reads(user_scope(event.user_id))
 
 
 EVENT_HANDLERS: HandlerTable = {
     UserLoginAttempted: [
-        lock_account_after_failed_logins,
         background(detect_credential_stuffing),
         background(flag_new_ip_after_lock),
     ],
-    UserProfileUpdated: [background(announce_password_change)],
+    UserPasswordChanged: [
+        forget_the_users_reads,
+        background(notices.tell_owner_of_password_change),
+    ],
+    UserEmailChanged: [forget_the_users_reads, background(notices.tell_owner_of_email_change)],
+    UserAccountLocked: [background(notices.tell_owner_of_lock)],
+    SuspiciousLoginActivity: [
+        background(notices.tell_owner_of_new_address_after_lock),
+        background(alerts.alert_suspicious_login),
+    ],
+    HighTrafficDetected: [background(alerts.alert_high_traffic)],
+    SpamDetected: [background(alerts.alert_spam)],
+    DatabaseConstraintViolation: [background(alerts.alert_constraint_violation)],
+    OrphanedDataDetected: [background(alerts.alert_orphaned_data)],
 }
