@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -55,11 +57,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.username
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206 - Django's signature
+    def from_db(cls, *args: Any, **kwargs: Any) -> "User":
         """Remember the email as loaded, so that a save can tell it changed, whatever path
         saved it (`email_as_loaded`)."""
-        instance = super().from_db(db, field_names, values)
-        if "email" in field_names:
+        instance = super().from_db(*args, **kwargs)
+        if "email" in instance.__dict__:  # loaded, not deferred
             instance._loaded_email = instance.email
         return instance
 
