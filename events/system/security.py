@@ -72,6 +72,12 @@ class UserAccountLocked(SecurityEvent):
 class UserAccountUnlocked(SecurityEvent):
     """Staff ended an account's lock before its time (`unlocked_by_id`: who)."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "staff unlocked the account themselves in the admin; the owner was told of the lock, "
+        "and the unlock only returns the account to normal"
+    )
+
     user_id: int
     unlocked_by_id: int | None
     locked_until: datetime
@@ -129,6 +135,12 @@ class RateLimitExceeded(SecurityEvent):
     "writes") and was answered 429 on `path`. At most one per client, scope and minute: a
     flood does not flood the audit trail. `user_id` is set when the client is counted by
     its account (writes), None when by its address."""
+
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "the refusal (429) happened in the request; the rate-limit record is in the admin, "
+        "and an email per client and minute would be a flood"
+    )
 
     # Blanked when the account is forgotten (Event.personal_data, events/ops/redaction.py).
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("client_ip",)}
