@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from users.validators import username_key
+
 
 class UserManager(BaseUserManager):
     """For `createsuperuser` and the admin; the API registers users through users.services."""
@@ -23,6 +25,9 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     username = models.CharField(max_length=150, unique=True)
+    # users.validators.username_key(username), kept by save(): two names with one key (by
+    # letter case, NFKC or Cyrillic and Greek look-alikes) cannot coexist.
+    username_key = models.CharField(max_length=150, unique=True, editable=False)
     # Stored lower-cased by the services; the functional index also rejects case-only twins.
     email = models.EmailField(max_length=254, unique=True)
     bio = models.TextField(null=True, blank=True)  # noqa: DJ001 - RealWorld: null, never ""
@@ -55,6 +60,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep `username_key` with the username, whatever path saves it."""
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def from_db(cls, *args: Any, **kwargs: Any) -> "User":

@@ -38,10 +38,13 @@ from users.signals import (
 )
 from users.validators import (
     is_valid_email,
+    MIXED_SCRIPTS,
     is_valid_username,
+    mixes_lookalike_scripts,
     normalize_email,
     normalize_username,
     password_problem,
+    username_key,
 )
 
 
@@ -372,6 +375,8 @@ def _clean_username(username: object) -> str:
     username = normalize_username(str(username))
     if not is_valid_username(username):
         raise Invalid("username", "is invalid")
+    if mixes_lookalike_scripts(username):
+        raise Invalid("username", MIXED_SCRIPTS)
     return username
 
 
@@ -397,16 +402,18 @@ def _ensure_available(
     """Conflict (409) when another account holds the username or the email; one query for
     both (each is unique, so at most two accounts hold them)."""
     wanted = Q()
-    if username is not None:
-        wanted |= Q(username=username)
+    key = username_key(username) if username is not None else None
+    if key is not None:
+        # Taken without regard to case, NFKC and look-alikes (users.validators.username_key).
+        wanted |= Q(username_key=key)
     # Emails are stored lower-cased, so an exact match is a case-insensitive one.
     if email is not None:
         wanted |= Q(email=email)
     if not wanted:
         return
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk is not None else User.objects
-    taken = list(others.filter(wanted).order_by().values_list("username", flat=True)[:2])
-    if username in taken:
+    taken = list(others.filter(wanted).order_by().values_list("username_key", flat=True)[:2])
+    if key is not None and key in taken:
         raise Conflict("username")
     if taken:
         raise Conflict("email")
