@@ -67,7 +67,7 @@ def _no_rate_limits(settings):
 def _no_analytics_flusher():
     # No thread writing analytics counts behind the tests' backs (it would start with the
     # first database connection, before any function-scoped fixture): the analytics tests
-    # flush by hand (events/analytics/flush.py).
+    # flush by hand (events/system/analytics/flush.py).
     django_settings.ANALYTICS_FLUSH_SECONDS = 0
 
 

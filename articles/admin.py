@@ -33,7 +33,8 @@ class ArticleAdmin(DeletesThroughServiceMixin, admin.ModelAdmin):
         "created_at",
     ]
     list_select_related = ["author"]
-    # Hidden by moderation: decided in the review queue (events.moderation.admin), shown here.
+    # Hidden by moderation: decided in the review queue (events.system.moderation.admin),
+    # shown here.
     list_filter = ["hidden"]
     search_fields = ["title", "slug", "author__username"]
     date_hierarchy = "created_at"

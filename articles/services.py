@@ -19,9 +19,9 @@ from articles.events import (
     ArticleUpdated,
 )
 from articles.models import Article, ArticleTag, Favorite
-from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from conduit.errors import Forbidden, Invalid, NotFound
 from conduit.inserts import insert_new, insert_rows
+from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work

@@ -86,8 +86,8 @@ def dashboard_latency(requests: int = 50, warmup: int = 5) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from events.analytics.models import HourlyCount
     from events.models import EventRecord
+    from events.system.analytics.models import HourlyCount
     from users.models import User
 
     operator, _ = User.objects.get_or_create(

@@ -18,8 +18,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.test import override_settings
 
-from events.analytics import flush
-from events.analytics.models import (
+from events.models import Delivery, EventRecord
+from events.outbox import DELIVER_TASK_PATH
+from events.system.analytics import flush
+from events.system.analytics.models import (
     ArticleViews,
     HourlyCount,
     Milestone,
@@ -28,21 +30,20 @@ from events.analytics.models import (
     SlowQuery,
     TrafficMinute,
 )
-from events.analytics.slowqueries import fingerprint
-from events.models import Delivery, EventRecord
-from events.outbox import DELIVER_TASK_PATH
+from events.system.analytics.slowqueries import fingerprint
 from tags.models import Tag
 
 DAYS = 30
-COMMENT_HANDLERS = ("events.analytics.receivers.check_comments_written",)
+COMMENT_HANDLERS = ("events.system.analytics.receivers.check_comments_written",)
+POPULAR_TAG_HANDLER = "events.system.analytics.receivers.check_popular_tag"
 # type: (weight, aggregate type, the handlers that run for it)
 TYPES = {
     "users.UserLoggedIn": (30, "user", ()),
     "articles.ArticleFavorited": (20, "article", ("articles.receivers.forget_favorite_reads",)),
     "comments.ArticleCommentAdded": (15, "comment", COMMENT_HANDLERS),
-    "tags.TagUsed": (12, "tag", ("events.analytics.receivers.check_popular_tag",)),
+    "tags.TagUsed": (12, "tag", (POPULAR_TAG_HANDLER,)),
     "articles.ArticleCreated": (6, "article", ("articles.search.update_search_index",)),
-    "users.UserFollowed": (6, "user", ("events.analytics.receivers.check_followers",)),
+    "users.UserFollowed": (6, "user", ("events.system.analytics.receivers.check_followers",)),
     "articles.ArticleUpdated": (4, "article", ("articles.search.update_search_index",)),
     "articles.ArticleUnfavorited": (3, "article", ("articles.receivers.forget_favorite_reads",)),
     "users.UserRegistered": (2, "user", ()),
@@ -129,7 +130,7 @@ class History:
             at = self._when(DAYS * rng.random())
             status = "SUCCESSFUL" if i % 1000 else rng.choice(["READY", "FAILED"])
             done = at + timedelta(milliseconds=5) if status != "READY" else None
-            args = {"args": [str(self._uuid()), "events.analytics.receivers.check_popular_tag"]}
+            args = {"args": [str(self._uuid()), POPULAR_TAG_HANDLER]}
             yield (self._uuid(), status, at, done, done, args | {"kwargs": {}}, 0,
                    DELIVER_TASK_PATH, ["bench"], "default", "default", at,
                    "handled" if done else None, "", "")  # fmt: skip

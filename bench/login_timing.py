@@ -27,14 +27,14 @@ os.environ["SECURITY_LOCKOUT_FAILURES"] = "1000000"
 os.environ["SECURITY_ACCOUNT_LOCK_ADDRESSES"] = "1000000"
 os.environ.setdefault("EVENTS_DELIVER_ON_COMMIT", "off")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from events.security.models import AccountLock, LoginAttempt  # noqa: E402
+from events.system.security.models import AccountLock, LoginAttempt  # noqa: E402
 from users.models import User  # noqa: E402
 from users.services import user_delete, user_register  # noqa: E402
 

@@ -10,7 +10,8 @@ from comments.services import comment_delete, comments_delete
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["id", "article", "author", "short_body", "hidden", "created_at"]
     list_select_related = ["article", "author"]
-    # Hidden by moderation: decided in the review queue (events.moderation.admin), shown here.
+    # Hidden by moderation: decided in the review queue (events.system.moderation.admin),
+    # shown here.
     list_filter = ["hidden"]
     search_fields = ["body", "author__username", "article__slug"]
     # Moderation reads and deletes; the body is the author's (an edit here would publish

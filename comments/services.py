@@ -9,8 +9,8 @@ from articles.models import Article
 from articles.services import article_lock
 from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
-from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from conduit.errors import Forbidden, Invalid, NotFound
+from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work

@@ -123,9 +123,7 @@ def token_is_current(user: Any, claims: TokenClaims) -> bool:
     """Whether the account still honours the token: issued under its current password (and
     token version), or the very token its current password was set through."""
     fingerprint = password_fingerprint(user)
-    if claims.version == user.token_version and constant_time_compare(
-        claims.password, fingerprint
-    ):
+    if claims.version == user.token_version and constant_time_compare(claims.password, fingerprint):
         return True
     kept = user.password_token_id
     return bool(claims.token_id and kept) and constant_time_compare(

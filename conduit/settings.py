@@ -30,10 +30,10 @@ INSTALLED_APPS = [
     "tags",
     "articles",
     "comments",
-    "events.moderation",
-    "events.security",
-    "events.analytics",
-    "events.maintenance",
+    "events.system.moderation",
+    "events.system.security",
+    "events.system.analytics",
+    "events.system.maintenance",
     "conduit",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,8 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "events.middleware.RequestContextMiddleware",
-    # Views, searches and traffic, seen after each answer (events/analytics/middleware.py).
-    "events.analytics.middleware.RequestObserverMiddleware",
+    # Views, searches and traffic, seen after each answer (events/system/analytics/middleware.py).
+    "events.system.analytics.middleware.RequestObserverMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "conduit.middleware.ApiRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -173,8 +173,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # The login, registration and writes rate limits (events/security/throttling.py).
-    "DEFAULT_THROTTLE_CLASSES": ["events.security.throttling.ScopedRateLimit"],
+    # The login, registration and writes rate limits (events/system/security/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["events.system.security.throttling.ScopedRateLimit"],
 }
 
 # The OpenAPI schema (/api/schema) and Swagger UI (/api/docs); conduit/schema.py.
@@ -197,7 +197,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "events.security.schema.document_rate_limits",  # the 429 of every throttled operation
+        # The 429 of every throttled operation.
+        "events.system.security.schema.document_rate_limits",
     ],
 }
 
@@ -232,8 +233,8 @@ EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-# Analytics (events/analytics/): views, searches and traffic are tallied in each process and written
-# every ANALYTICS_FLUSH_SECONDS (0: never by itself); a statement slower than
+# Analytics (events/system/analytics/): views, searches and traffic are tallied in each process
+# and written every ANALYTICS_FLUSH_SECONDS (0: never by itself); a statement slower than
 # ANALYTICS_SLOW_QUERY_MS is reported (0: off); more requests in a minute than
 # ANALYTICS_HIGH_TRAFFIC_PER_MINUTE, over every process, are reported (0: off).
 ANALYTICS_ENABLED = env.bool("ANALYTICS_ENABLED", default=True)
@@ -305,8 +306,8 @@ RATE_LIMIT_RATES = {
     "writes": env.str("RATE_LIMIT_WRITES", default="120/minute"),
 }
 
-# Moderation (events/moderation/): the spam scorer's rules and thresholds
-# (events/moderation/spam.py), and
+# Moderation (events/system/moderation/): the spam scorer's rules and thresholds
+# (events/system/moderation/spam.py), and
 # how many distinct readers' flags hide an item pending review.
 MODERATION_SPAM_FLAG_SCORE = env.int("MODERATION_SPAM_FLAG_SCORE", default=50)
 MODERATION_SPAM_HIDE_SCORE = env.int("MODERATION_SPAM_HIDE_SCORE", default=80)

@@ -12,6 +12,4 @@ CONTROL_CHARACTERS = "can't contain control characters"
 def has_control_characters(text: str) -> bool:
     """Whether `text` holds a control character (Unicode category Cc) other than a newline
     or a tab."""
-    return any(
-        unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROLS for char in text
-    )
+    return any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROLS for char in text)

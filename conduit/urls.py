@@ -19,7 +19,7 @@ urlpatterns = [
     path("api/", include("articles.api.urls")),
     path("api/", include("comments.api.urls")),
     path("api/", include("tags.api.urls")),
-    path("api/", include("events.moderation.api.urls")),  # an extension: flags
+    path("api/", include("events.system.moderation.api.urls")),  # an extension: flags
     # The OpenAPI schema (YAML, or JSON by Accept or ?format=json) and Swagger UI over it.
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

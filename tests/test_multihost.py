@@ -34,7 +34,7 @@ from django.tasks import TaskResultStatus
 
 from events.models import DeliveryReceipt
 from events.outbox import deliveries, delivery_backlog
-from events.security.models import RateLimitHit
+from events.system.security.models import RateLimitHit
 from events.tests.test_worker_process import database_url, wait_for
 from users.models import User, WelcomeEmail
 

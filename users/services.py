@@ -37,8 +37,8 @@ from users.signals import (
     login_checking,
 )
 from users.validators import (
-    is_valid_email,
     MIXED_SCRIPTS,
+    is_valid_email,
     is_valid_username,
     mixes_lookalike_scripts,
     normalize_email,

@@ -11,7 +11,7 @@ from articles.tests.factories import ArticleFactory
 from comments.events import CommentDeleted
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
-from events.system.maintenance import BulkOperationCompleted
+from events.ops.events import BulkOperationCompleted
 from events.testing import assert_same_events
 from tags.events import TagDeleted
 from tags.models import Tag

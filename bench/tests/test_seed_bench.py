@@ -99,14 +99,14 @@ def test_seed_bench_refuses_a_non_empty_database_unless_forced():
 def test_events_writes_a_history_and_the_analytics_kept_beside_it(mock_event_bus):
     seed(events=400)
 
-    from events.analytics.models import (
+    from events.models import Delivery
+    from events.system.analytics.models import (
         ArticleViews,
         HourlyCount,
         Milestone,
         SearchCount,
         TrafficMinute,
     )
-    from events.models import Delivery
 
     by_type = Counter(EventRecord.objects.values_list("type", flat=True))
     rolled_up = Counter()

@@ -22,8 +22,8 @@ from django_tasks_db.models import DBTaskResult
 from articles.models import Article, ArticleMilestone, Favorite
 from comments.models import Comment
 from events.models import EventRecord
-from events.moderation.models import Flag, ModerationItem, Reason, Source
 from events.outbox import _delivery_row
+from events.system.moderation.models import Flag, ModerationItem, Reason, Source
 from tags.models import Tag
 from users.models import Follow, User
 
@@ -95,7 +95,7 @@ def _records(n: int) -> None:
 
 def _deliveries(n: int) -> None:
     DBTaskResult.objects.bulk_create(
-        _delivery_row(uuid4(), "events.moderation.receivers.check_article_for_spam")
+        _delivery_row(uuid4(), "events.system.moderation.receivers.check_article_for_spam")
         for _ in range(n)
     )
 

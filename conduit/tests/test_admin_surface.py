@@ -42,15 +42,15 @@ ROUTED: dict[str, dict[str, dict[str, str]]] = {
     "moderation.ModerationItem": {
         "editable": {},
         "actions": {
-            "approve": "events.moderation.services.content_approve",
-            "remove": "events.moderation.services.content_remove",
+            "approve": "events.system.moderation.services.content_approve",
+            "remove": "events.system.moderation.services.content_remove",
         },
         "add": {},
         "delete": {},
     },
     "security.AccountLock": {
         "editable": {},
-        "actions": {"unlock": "events.security.services.account_unlock"},
+        "actions": {"unlock": "events.system.security.services.account_unlock"},
         "add": {},
         "delete": {},
     },

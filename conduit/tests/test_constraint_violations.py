@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from conduit.constraints import ConstraintViolation, _from_sqlite_message, constraint_violation
 from events.models import EventRecord
-from events.system.maintenance import DatabaseConstraintViolation
+from events.ops.events import DatabaseConstraintViolation
 from events.testing import assert_same_events, recorded
 from users import services
 from users.models import Follow

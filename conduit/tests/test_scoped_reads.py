@@ -30,11 +30,11 @@ from conduit.auth import token_claims
 from conduit.readcache import LOOKUPS, clear_memory, tag_scope
 from events.core import bus as event_bus
 from events.core.event import Event
-from events.moderation.models import ModerationItem
-from events.moderation.services import content_approve, content_remove
 from events.ops.catalog import catalogued_event_types
 from events.outbox import delivery_backlog
-from events.system.moderation import ContentApproved, ContentHidden, ContentRemoved
+from events.system.moderation.events import ContentApproved, ContentHidden, ContentRemoved
+from events.system.moderation.models import ModerationItem
+from events.system.moderation.services import content_approve, content_remove
 from events.worker import build_worker
 from tags.models import Tag
 from users.events import (

@@ -9,7 +9,7 @@ command, a background cleanup), measured while it runs and told once it complete
 While the block runs, every event published through `events.bus` is counted by type. When
 the block completes without an exception and changed something, the reporter that
 events/bootstrap.py plugs in publishes one `BulkOperationCompleted`
-(events/system/maintenance.py), in the caller's transaction when there is one. So the apps
+(events/ops/events.py), in the caller's transaction when there is one. So the apps
 say where an operation begins and ends and what each item came to, and never name a system
 event (the domain does not import events.system). An operation opened inside another is part
 of it: it counts its own items, the events published inside it are counted into the outermost

@@ -11,14 +11,10 @@ from events.core.event import Event, event_types
 
 
 def catalogued_event_types() -> list[type[Event]]:
-    """The events the project ships: those declared in an app's `events` module or in
-    `events.system`; events declared by tests and benchmarks are left out."""
+    """The events the project ships: those declared in an `events` module (an app's, a system
+    concern's, events/ops/events.py); events declared by tests and benchmarks are left out."""
     return sorted(
-        (
-            cls
-            for cls in event_types().values()
-            if cls.__module__.endswith(".events") or cls.__module__.startswith("events.system.")
-        ),
+        (cls for cls in event_types().values() if cls.__module__.endswith(".events")),
         key=lambda cls: cls.type_name,
     )
 

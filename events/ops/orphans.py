@@ -29,8 +29,8 @@ from django_tasks_db.models import DBTaskResult
 from events import bus
 from events.core.operations import bulk_operation
 from events.models import DeliveryReceipt, EventRecord
+from events.ops.events import OrphanedDataDetected
 from events.outbox import deliveries
-from events.system.maintenance import OrphanedDataDetected
 from events.worker import requeue_expired_leases
 
 SAMPLE_SIZE = 10

@@ -16,7 +16,7 @@ from events import bus
 from events.core.event import event_types
 from events.core.unit_of_work import flush_collected, unit_of_work
 from events.models import REDACTED, EventRecord
-from events.system.maintenance import PersonalDataRedacted
+from events.ops.events import PersonalDataRedacted
 
 
 @dataclass(frozen=True, slots=True)

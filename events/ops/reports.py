@@ -4,7 +4,7 @@ constraint violation the API answered (observed by events/middleware.py)."""
 
 from events import bus
 from events.core.operations import BulkOperation
-from events.system.maintenance import BulkOperationCompleted, DatabaseConstraintViolation
+from events.ops.events import BulkOperationCompleted, DatabaseConstraintViolation
 
 
 def report_bulk_operation(operation: BulkOperation) -> None:

@@ -108,7 +108,7 @@ def test_a_record_links_to_its_request_its_cause_and_its_effects(root, story):
 
 
 def test_deliveries_filter_by_status_and_handler(root, story):
-    handler = "events.moderation.receivers.check_article_for_spam"
+    handler = "events.system.moderation.receivers.check_article_for_spam"
 
     response = root.get(f"{DELIVERIES}?handler={handler}")
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from events import bus
 from events.core.operations import bulk_operation
 from events.models import EventRecord
-from events.system.maintenance import BulkOperationCompleted
+from events.ops.events import BulkOperationCompleted
 from events.testing import assert_same_events, recorded
 from events.tests.support import SampleFollowedUp, SampleHappened
 

@@ -10,8 +10,8 @@ from django.tasks import TaskResultStatus
 
 from articles.models import Article
 from articles.services import article_create
+from events.ops.events import BulkOperationCompleted
 from events.outbox import deliveries, enqueue_deliveries
-from events.system.maintenance import BulkOperationCompleted
 from events.testing import assert_same_events, recorded
 from events.tests.support import SampleHappened
 from users.events import UserReactivated

@@ -16,8 +16,8 @@ from django_tasks_db.models import DBTaskResult
 
 from events import bus
 from events.models import DeliveryReceipt, EventRecord
+from events.ops.events import BulkOperationCompleted
 from events.outbox import enqueue_deliveries
-from events.system.maintenance import BulkOperationCompleted
 from events.tests.support import SampleHappened
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from events import bus
 from events.core.event import Event, unregister
 from events.models import REDACTED, AppendOnlyError, EventRecord
 from events.ops.checks import check_personal_data
+from events.ops.events import PersonalDataRedacted
 from events.ops.redaction import personal_data_records, personal_data_redact
-from events.system.maintenance import PersonalDataRedacted
-from events.system.security import UserLoginAttempted
+from events.system.security.events import UserLoginAttempted
 from events.testing import assert_same_events, recorded
 from users.events import UserLoggedIn, UserRegistered
 

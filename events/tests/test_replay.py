@@ -11,8 +11,8 @@ from django.tasks import TaskResultStatus
 
 from events import bus
 from events.models import DeliveryReceipt, EventRecord
+from events.ops.events import BulkOperationCompleted
 from events.outbox import REPLAY_PRIORITY, deliveries, enqueue_deliveries
-from events.system.maintenance import BulkOperationCompleted
 from events.testing import assert_same_events, recorded
 from events.tests import support
 from events.tests.support import SampleHappened, SpecialSampleHappened

@@ -9,8 +9,8 @@ import pytest
 from articles.tests.factories import ArticleFactory
 from events.core.event import event_types, from_payload
 from events.models import EventRecord
+from events.ops.events import BulkOperationCompleted
 from events.outbox import event_from_record
-from events.system.maintenance import BulkOperationCompleted
 from events.testing import assert_same_events
 from tags.events import TagCreated, TagDeleted, TagEvent, TagRemoved
 from tags.models import Tag

@@ -8,7 +8,7 @@ from django.db import connection
 from articles.services import article_create
 from articles.tests.factories import ArticleFactory
 from events.models import EventRecord
-from events.system.maintenance import BulkOperationCompleted
+from events.ops.events import BulkOperationCompleted
 from tags.events import TagCreated, TagDeleted
 from tags.models import Tag
 from tags.services import tags_delete_unused, tags_get_or_create

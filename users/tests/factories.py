@@ -20,14 +20,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         """Hashed before the first save, as registration does: a save after `set_password`
         on an existing account is a password change (announced, events/security/hooks.py)."""
-        user = model_class(*args, **{name: value for name, value in kwargs.items() if name != "password"})
+        user = model_class(
+            *args, **{name: value for name, value in kwargs.items() if name != "password"}
+        )
         user.set_password(kwargs.get("password", DEFAULT_PASSWORD))
         user.save(force_insert=True)
         return user
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
-        user = model_class(*args, **{name: value for name, value in kwargs.items() if name != "password"})
+        user = model_class(
+            *args, **{name: value for name, value in kwargs.items() if name != "password"}
+        )
         user.set_password(kwargs.get("password", DEFAULT_PASSWORD))
         return user
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import caches
 
 from conduit.readcache import EVERYTHING, stamp_key
-from events.system.maintenance import BulkOperationCompleted
+from events.ops.events import BulkOperationCompleted
 from users.events import UserProfileUpdated, UserRegistered, UserUnfollowed
 from users.models import Follow, User
 from users.tests.factories import FollowFactory, UserFactory

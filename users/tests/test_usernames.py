@@ -21,7 +21,13 @@ MIXED = {"errors": {"username": ["can't mix Latin letters with Cyrillic or Greek
 
 
 def register(api_client, username: str):
-    body = {"user": {"username": username, "email": f"{abs(hash(username))}@x.example", "password": "long enough"}}
+    body = {
+        "user": {
+            "username": username,
+            "email": f"{abs(hash(username))}@x.example",
+            "password": "long enough",
+        }
+    }
     return api_client.post("/api/users", body, format="json")
 
 

@@ -1,0 +1,33 @@
+"""Reads for moderation: what the spam scorer needs to know, and the review queue."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment
+from events.system.moderation.models import ModerationItem
+
+
+def earlier_repeats(*, article: Article | None = None, comment: Comment | None = None) -> int:
+    """How many other articles (or comments) with the same body its author posted within
+    the repeat window: hidden ones included, since posting them again is the point."""
+    since = timezone.now() - timedelta(minutes=settings.MODERATION_SPAM_REPEAT_MINUTES)
+    if comment is not None:
+        posts = Comment.objects.filter(author_id=comment.author_id, body=comment.body)
+        exclude = comment.pk
+    else:
+        posts = Article.objects.filter(author_id=article.author_id, body=article.body)
+        exclude = article.pk
+    return posts.filter(created_at__gte=since).exclude(pk=exclude).count()
+
+
+def review_queue() -> QuerySet[ModerationItem]:
+    """Every review item with what the queue shows: the content and its author in the same
+    query, and its flag counts (open ones apart)."""
+    return ModerationItem.objects.select_related("article", "comment", "author").annotate(
+        flags_count=Count("flags"),
+        open_flags_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)),
+    )

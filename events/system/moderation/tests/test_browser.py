@@ -1,0 +1,154 @@
+"""A moderator works the review queue in a real browser (Chromium, driven by Playwright)
+against a live server: the spam check has hidden one article and a reader has flagged
+another; the moderator approves the first and removes the second; the API then shows the
+first and answers 404 for the second, and the audit trail page lists what happened.
+
+Chromium comes from Debian (`apt-get install -y chromium`; .ci/run installs it); Playwright
+never downloads a browser here. Without /usr/bin/chromium these tests are skipped, saying so.
+Screenshots are kept in artifacts/browser/ (git-ignored)."""
+
+import json
+import os
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+from django.conf import settings as django_settings
+
+from events.system.moderation.models import ModerationItem, State
+from events.system.moderation.tests.conftest import moderators_group
+from users.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "browser"
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="browser tests need Chromium at /usr/bin/chromium: apt-get install -y chromium",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+SPAM = {
+    "title": "Win big tonight",
+    "description": "Cheap viagra and the best casino",
+    "body": "Go to https://a.example https://b.example https://c.example",
+}
+ORDINARY = {"title": "Dragon care", "description": "Feeding", "body": "Fish, mostly."}
+
+
+def api(base: str, method: str, path: str, body: dict | None = None, token: str = ""):
+    """(status, JSON body) of a real HTTP request to the live server."""
+    request = Request(
+        f"{base}/api{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Token {token}"} if token else {}),
+    )
+    try:
+        with urlopen(request) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def register(base: str, name: str) -> str:
+    user = {"username": name, "email": f"{name}@example.com", "password": "s3cret-pass"}
+    status, body = api(base, "POST", "/users", {"user": user})
+    assert status == 201, body
+    return body["user"]["token"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def moderator(db):
+    user = UserFactory(username="mo", email="mo@example.com", is_staff=True)
+    user.groups.add(moderators_group())
+    return user
+
+
+def test_a_moderator_approves_one_item_and_removes_another_in_the_browser(
+    live_server, moderator, browser, monkeypatch
+):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls below are
+    # synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    base = live_server.url
+    alice, bob, charlie = (register(base, name) for name in ("alice", "bob", "charlie"))
+    status, spam = api(base, "POST", "/articles", {"article": SPAM}, alice)
+    assert status == 201  # the spam check runs after the write, in the background
+    status, ordinary = api(base, "POST", "/articles", {"article": ORDINARY}, bob)
+    assert status == 201
+    spam_slug, ordinary_slug = spam["article"]["slug"], ordinary["article"]["slug"]
+    status, _ = api(
+        base, "POST", f"/articles/{ordinary_slug}/flag", {"flag": {"reason": "abuse"}}, charlie
+    )
+    assert status == 200
+    assert api(base, "GET", f"/articles/{spam_slug}")[0] == 404  # hidden pending review
+    spam_item = ModerationItem.objects.get(article__slug=spam_slug)
+    flagged_item = ModerationItem.objects.get(article__slug=ordinary_slug)
+    assert (spam_item.state, flagged_item.state) == (State.HIDDEN, State.FLAGGED)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = browser.new_page()
+    page.goto(f"{base}/admin/login/?next=/admin/moderation/moderationitem/")
+    page.fill("#id_username", moderator.email)
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#result_list")
+    queue = page.inner_text("#result_list")
+    assert "Win big tonight: Cheap viagra and the best casino" in queue
+    assert "hidden pending review" in queue
+    assert "Dragon care: Feeding" in queue
+    page.screenshot(path=SCREENSHOTS / "1-queue.png", full_page=True)
+
+    decide(page, spam_item.pk, "approve")
+    assert "1 of 1 items approved" in page.inner_text(".messagelist")
+    page.screenshot(path=SCREENSHOTS / "2-approved.png", full_page=True)
+    decide(page, flagged_item.pk, "remove")
+    assert "1 of 1 items removed" in page.inner_text(".messagelist")
+    assert page.locator("#result_list").count() == 0  # nothing left pending
+
+    assert api(base, "GET", f"/articles/{spam_slug}")[0] == 200
+    assert api(base, "GET", f"/articles/{ordinary_slug}") == (
+        404,
+        {"errors": {"article": ["not found"]}},
+    )
+    slugs = [article["slug"] for article in api(base, "GET", "/articles")[1]["articles"]]
+    assert slugs == [spam_slug]
+
+    page.goto(f"{base}/admin/events/eventrecord/?category=moderation")
+    trail = page.inner_text("#result_list")
+    for event_type in (
+        "events.SpamDetected",
+        "events.ContentFlagged",
+        "events.ContentHidden",
+        "events.ContentApproved",
+        "events.ContentRemoved",
+    ):
+        assert event_type in trail, event_type
+    page.screenshot(path=SCREENSHOTS / "3-audit-trail.png", full_page=True)
+    page.close()
+    assert os.path.getsize(SCREENSHOTS / "3-audit-trail.png") > 0
+
+
+def decide(page, item_id: int, action: str) -> None:
+    """Tick the item in the queue, choose the action, press Go."""
+    page.check(f"input[name=_selected_action][value='{item_id}']")
+    page.select_option("select[name=action]", action)
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist")

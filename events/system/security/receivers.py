@@ -1,0 +1,64 @@
+"""The security app's wiring: what the system does when logins happen, accounts change and
+alarms go off (read once at start-up, events/core/wiring.py). The lockout is no handler: it
+is decided in the login's own transaction (hooks.py), so it cannot fail open. Detection runs
+durably in the worker, off the request's path; so does every email, to the account's owner
+(notices.py) or to staff (alerts.py)."""
+
+from conduit.readcache import forget_reads, user_scope
+from events.core.wiring import HandlerTable, background
+from events.ops.events import DatabaseConstraintViolation, OrphanedDataDetected
+from events.system.analytics.events import HighTrafficDetected
+from events.system.moderation.events import SpamDetected
+from events.system.security import alerts, notices, services
+from events.system.security.events import (
+    SuspiciousLoginActivity,
+    UserAccountLocked,
+    UserEmailChanged,
+    UserLoginAttempted,
+    UserPasswordChanged,
+)
+from events.system.security.models import LoginAttempt
+
+FAILED = LoginAttempt.Outcome.FAILED
+
+
+def detect_credential_stuffing(event: UserLoginAttempted) -> None:
+    """One address failing against many accounts is reported, once per window."""
+    if event.outcome == FAILED:
+        services.credential_stuffing_report_if_due(client_ip=event.client_ip, at=event.occurred_at)
+
+
+def flag_new_ip_after_lock(event: UserLoginAttempted) -> None:
+    """A success from an address the account never used, right after a lock, is reported."""
+    if event.succeeded and event.user_id is not None:
+        services.new_ip_after_lock_report_if_due(
+            user_id=event.user_id, client_ip=event.client_ip, at=event.occurred_at
+        )
+
+
+def forget_the_users_reads(event: UserPasswordChanged | UserEmailChanged) -> None:
+    """The user behind a token is remembered (conduit/auth.py): a change saved by a path that
+    publishes no profile update (`changepassword`, a shell) must be seen at once too."""
+    forget_reads(user_scope(event.user_id))
+
+
+EVENT_HANDLERS: HandlerTable = {
+    UserLoginAttempted: [
+        background(detect_credential_stuffing),
+        background(flag_new_ip_after_lock),
+    ],
+    UserPasswordChanged: [
+        forget_the_users_reads,
+        background(notices.tell_owner_of_password_change),
+    ],
+    UserEmailChanged: [forget_the_users_reads, background(notices.tell_owner_of_email_change)],
+    UserAccountLocked: [background(notices.tell_owner_of_lock)],
+    SuspiciousLoginActivity: [
+        background(notices.tell_owner_of_new_address_after_lock),
+        background(alerts.alert_suspicious_login),
+    ],
+    HighTrafficDetected: [background(alerts.alert_high_traffic)],
+    SpamDetected: [background(alerts.alert_spam)],
+    DatabaseConstraintViolation: [background(alerts.alert_constraint_violation)],
+    OrphanedDataDetected: [background(alerts.alert_orphaned_data)],
+}
