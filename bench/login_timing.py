@@ -7,8 +7,9 @@ Sends `--attempts` failed logins for a known email and as many for an unknown on
 (Django's test client: middleware, DRF, users.services.user_login, the security hooks) with
 the production password hasher (PASSWORD_HASHERS' default, PBKDF2), and compares the medians
 of wall-clock time (what a client sees) and of CPU time (the work done, without the waits a
-busy machine adds): the wall-clock medians must be within 5 ms (exit status 1 otherwise). Each attempt comes from its own address and the lock thresholds are
-raised for the run, so that every attempt checks a password (a locked email answers both alike
+busy machine adds): the wall-clock medians must be within 5 ms (exit status 1 otherwise).
+Each attempt comes from its own address and the lock thresholds are raised for the run, so
+that every attempt checks a password (a locked email answers both alike
 without one, tested in events/security/tests/test_lockout.py). Runs against DATABASE_URL
 (migrated), creates one throwaway account and removes it, with its attempts and locks.
 """

@@ -70,7 +70,11 @@ def _constraints() -> dict[str, tuple[str, str]]:
         table = model._meta.db_table
         for field in model._meta.local_fields:
             if field.unique and not field.primary_key:
-                named[f"{table}_{field.column}_key"] = (table, field.name)
+                # A derived field may name the field its clients know (`reported_as`).
+                named[f"{table}_{field.column}_key"] = (
+                    table,
+                    getattr(field, "reported_as", field.name),
+                )
         for constraint in model._meta.constraints:
             fields = list(getattr(constraint, "fields", ()))
             if not fields and isinstance(constraint, models.UniqueConstraint):

@@ -18,15 +18,24 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def bulk_create(self, objs, *args: Any, **kwargs: Any) -> list:
+        """Keep `username_key` with the username, as save() does."""
+        objs = list(objs)
+        for user in objs:
+            user.username_key = username_key(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def create_superuser(self, email: str, username: str, password: str | None = None, **extra):
         extra |= {"is_staff": True, "is_superuser": True}
         return self.create_user(email, username, password, **extra)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    username = models.CharField(max_length=150, unique=True)
-    # users.validators.username_key(username), kept by save(): two names with one key (by
-    # letter case, NFKC or Cyrillic and Greek look-alikes) cannot coexist.
+    # Unique through `username_key` (a name equal to another has its key).
+    username = models.CharField(max_length=150, db_index=True)
+    # users.validators.username_key(username), kept by save() and bulk_create(): two names
+    # with one key (by letter case, NFKC or Cyrillic and Greek look-alikes) cannot coexist. A
+    # violation is reported as the username's (conduit/constraints.py, `reported_as`).
     username_key = models.CharField(max_length=150, unique=True, editable=False)
     # Stored lower-cased by the services; the functional index also rejects case-only twins.
     email = models.EmailField(max_length=254, unique=True)
@@ -85,6 +94,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def email_saved(self) -> None:
         """The current email is the stored one from now on."""
         self._loaded_email = self.email
+
+
+User._meta.get_field("username_key").reported_as = "username"
 
 
 class Follow(models.Model):

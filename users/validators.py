@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003 - look-alike letters are what this module is about
 """The rules a username, an email and a password must follow, shared by the API, the services
 and the admin."""
 

@@ -19,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         """Hashed before the first save, as registration does: a save after `set_password`
-        on an existing account is a password change (announced, events/security/hooks.py)."""
+        on an existing account is a password change (announced, events/system/security/hooks.py)."""
         user = model_class(
             *args, **{name: value for name, value in kwargs.items() if name != "password"}
         )

@@ -1,11 +1,12 @@
 """Security events: logins, account locks, suspicious activity, password changes, rate limits.
 
 Published by the security app's services (security/services.py), some of them by its
-receivers (security/receivers.py); none changes what an API read shows, so none invalidates
-the read cache. Every one is filed under the account it concerns, or under none when no
-account is known (an unknown email, an address failing against many): never under a client
-address, which is personal data that forgetting an account blanks from the payloads
-(`personal_data`). What one address did is in the security app's tables and admin.
+hooks (security/hooks.py). A new password or email changes the user behind a token, which
+reads remember (UserPasswordChanged and UserEmailChanged forget it); no other security event
+changes what an API read shows. Every one is filed under the account it concerns, or under
+none when no account is known (an unknown email, an address failing against many): never
+under a client address, which is personal data that forgetting an account blanks from the
+payloads (`personal_data`). What one address did is in the security app's tables and admin.
 """
 
 from dataclasses import dataclass
@@ -110,6 +111,10 @@ class UserPasswordChanged(SecurityEvent):
     the password it was issued under), but the one a PUT /user came through
     (PASSWORD_CHANGE_KEEPS_TOKEN)."""
 
+    # The user behind a token is remembered: a change saved outside the services is seen
+    # at once through this event's inline handler.
+    changes_reads: ClassVar[bool] = True
+
     user_id: int
 
 
@@ -121,6 +126,10 @@ class UserEmailChanged(SecurityEvent):
 
     # Blanked when the account is forgotten (Event.personal_data, events/ops/redaction.py).
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("old_email", "new_email")}
+
+    # The user behind a token is remembered: a change saved outside the services is seen
+    # at once through this event's inline handler.
+    changes_reads: ClassVar[bool] = True
 
     user_id: int
     old_email: str

@@ -9,7 +9,6 @@ from typing import Any
 from django.utils import timezone
 
 from conduit.errors import DomainError
-from events.core.unit_of_work import unit_of_work
 from events.system.security import services
 from events.system.security.errors import AccountLocked, LoginUnavailable
 from events.system.security.models import LoginAttempt
@@ -53,10 +52,9 @@ def refuse_locked_account(
     transaction, from the failures recorded so far. When it cannot be decided (the lock's
     read or write fails), the login is refused too (fail closed)."""
     try:
-        with unit_of_work():  # a savepoint: the login's transaction stays usable
-            lock = services.login_lock(
-                email=email, user_id=user.pk if user is not None else None, client_ip=client_ip
-            )
+        lock = services.login_lock(
+            email=email, user_id=user.pk if user is not None else None, client_ip=client_ip
+        )
     except Exception:
         logger.exception("The lock of a login could not be decided: the login is refused")
         return LoginUnavailable()
@@ -92,8 +90,7 @@ def record_login_attempt(
     if outcome != LoginAttempt.Outcome.FAILED:
         return None
     try:
-        with unit_of_work():  # a savepoint: the attempt's record stays
-            services.login_lock_if_due(email=email, user_id=user_id, client_ip=client_ip)
+        services.login_lock_if_due(email=email, user_id=user_id, client_ip=client_ip)
     except Exception:
         logger.exception("The lock of a failed login could not be recorded: the login fails")
         return LoginUnavailable()

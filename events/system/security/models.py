@@ -193,23 +193,3 @@ class OwnerNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} notice to user {self.user_id}"
-
-
-class StaffAlert(models.Model):
-    """The alert of one kind that went to staff (ADMINS) in one quarter hour: the first event
-    of the kind in the quarter sends it, the others of that quarter are only counted, from
-    the audit trail, in the next quarter's alert (events/security/alerts.py). The unique
-    (kind, quarter) is what keeps it to one email a quarter, across processes and retries."""
-
-    kind = models.CharField(max_length=32)
-    quarter = models.DateTimeField()
-    event_id = models.UUIDField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "quarter"], name="staffalert_once_a_quarter")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} alert of {self.quarter:%Y-%m-%d %H:%M}"

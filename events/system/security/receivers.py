@@ -1,15 +1,12 @@
-"""The security app's wiring: what the system does when logins happen, accounts change and
-alarms go off (read once at start-up, events/core/wiring.py). The lockout is no handler: it
-is decided in the login's own transaction (hooks.py), so it cannot fail open. Detection runs
-durably in the worker, off the request's path; so does every email, to the account's owner
-(notices.py) or to staff (alerts.py)."""
+"""The security app's wiring: what the system does when logins happen and accounts change
+(read once at start-up, events/core/wiring.py). The lockout is no handler: it is decided in
+the login's own transaction (hooks.py), so it cannot fail open. Detection runs durably in the
+worker, off the request's path; so does every email to the account's owner (notices.py).
+Staff's alerts are maintenance's (events/system/maintenance/alerts.py)."""
 
 from conduit.readcache import forget_reads, user_scope
 from events.core.wiring import HandlerTable, background
-from events.ops.events import DatabaseConstraintViolation, OrphanedDataDetected
-from events.system.analytics.events import HighTrafficDetected
-from events.system.moderation.events import SpamDetected
-from events.system.security import alerts, notices, services
+from events.system.security import notices, services
 from events.system.security.events import (
     SuspiciousLoginActivity,
     UserAccountLocked,
@@ -53,12 +50,5 @@ EVENT_HANDLERS: HandlerTable = {
     ],
     UserEmailChanged: [forget_the_users_reads, background(notices.tell_owner_of_email_change)],
     UserAccountLocked: [background(notices.tell_owner_of_lock)],
-    SuspiciousLoginActivity: [
-        background(notices.tell_owner_of_new_address_after_lock),
-        background(alerts.alert_suspicious_login),
-    ],
-    HighTrafficDetected: [background(alerts.alert_high_traffic)],
-    SpamDetected: [background(alerts.alert_spam)],
-    DatabaseConstraintViolation: [background(alerts.alert_constraint_violation)],
-    OrphanedDataDetected: [background(alerts.alert_orphaned_data)],
+    SuspiciousLoginActivity: [background(notices.tell_owner_of_new_address_after_lock)],
 }

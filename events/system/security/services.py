@@ -71,12 +71,14 @@ def login_lock(*, email: str, user_id: int | None, client_ip: str) -> AccountLoc
     """The lock that refuses a login of `email` from `client_ip` now, deciding it first: when
     the failures already counted call for a lock that is not recorded yet, it is recorded
     here, in the caller's transaction (the login's). Anything that fails here raises, and the
-    login fails with it (fail closed)."""
-    now = timezone.now()
-    lock = selectors.login_lock_active(email=email, client_ip=client_ip, now=now)
-    if lock is not None:
-        return lock
-    return login_lock_if_due(email=email, user_id=user_id, client_ip=client_ip, now=now)
+    login fails with it (fail closed). In a savepoint of its own, so that a failure here
+    leaves the login's transaction usable for recording the refusal."""
+    with unit_of_work():
+        now = timezone.now()
+        lock = selectors.login_lock_active(email=email, client_ip=client_ip, now=now)
+        if lock is not None:
+            return lock
+        return login_lock_if_due(email=email, user_id=user_id, client_ip=client_ip, now=now)
 
 
 def login_lock_if_due(
@@ -94,12 +96,12 @@ def login_lock_if_due(
 
     An unknown email is locked alike, so a lock tells nothing about whether it has an
     account. The decision holds the account's row lock (when there is an account) and counts
-    what has committed, so failures racing each other lock it exactly once."""
+    what has committed, so failures racing each other lock it exactly once. In a savepoint of
+    its own inside the login's transaction: when it fails, the attempt's record stays."""
     window = settings.SECURITY_LOCKOUT_WINDOW_SECONDS
     with unit_of_work():
-        if user_id is not None:
-            if User.objects.select_for_update().filter(pk=user_id).first() is None:
-                user_id = None
+        if user_id is not None and not User.objects.select_for_update().filter(pk=user_id):
+            user_id = None
         now = now or timezone.now()
         if selectors.login_lock_active(email=email, client_ip=client_ip, now=now) is not None:
             return None

@@ -34,16 +34,6 @@ class Migration(migrations.Migration):
                 ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
-        migrations.CreateModel(
-            name='StaffAlert',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('quarter', models.DateTimeField()),
-                ('event_id', models.UUIDField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-            ],
-        ),
         migrations.AddField(
             model_name='accountlock',
             name='addresses',
@@ -81,10 +71,6 @@ class Migration(migrations.Migration):
             model_name='ownernotice',
             name='user',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddConstraint(
-            model_name='staffalert',
-            constraint=models.UniqueConstraint(fields=('kind', 'quarter'), name='staffalert_once_a_quarter'),
         ),
         migrations.RunPython(existing_locks_were_account_wide, migrations.RunPython.noop),
     ]

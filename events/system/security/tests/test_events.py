@@ -26,13 +26,15 @@ SECURITY_EVENTS = [
 
 
 @pytest.mark.parametrize("event_type", SECURITY_EVENTS, ids=lambda cls: cls.__name__)
-def test_security_events_are_frozen_documented_security_facts_that_change_no_read(event_type):
+def test_security_events_are_frozen_documented_facts_that_change_no_read_but_the_user(event_type):
     assert event_type.__dataclass_params__.frozen
     assert "__slots__" in event_type.__dict__
     assert all(field.kw_only for field in dataclasses.fields(event_type))
     assert event_type.__doc__
     assert event_type.category == "security"
-    assert event_type.changes_reads is False
+    # A new password or email changes the user behind a token, which reads remember.
+    changes_the_user = {security.UserPasswordChanged, security.UserEmailChanged}
+    assert event_type.changes_reads is (event_type in changes_the_user)
     assert event_type.aggregate_type == "user"
     assert event_type.aggregate_id_field in {field.name for field in dataclasses.fields(event_type)}
 

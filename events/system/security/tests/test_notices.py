@@ -1,23 +1,14 @@
 """The owner is told, by email from the worker, once per event (each handler run twice sends
 one email): a new password, a new email (the old address too, the new one masked), a lock,
-and a login from a new address right after a lock. Staff hear of suspicious logins, traffic
-spikes, spam, constraint violations and orphaned data, at most once per kind per quarter."""
-
-from datetime import UTC, datetime, timedelta
+and a login from a new address right after a lock. (Staff's alerts:
+events/system/maintenance/tests/test_staff_alerts.py.)"""
 
 import pytest
 from django.core import mail
 
 from conduit.auth import issue_token
-from events import bus
 from events.models import DeliveryReceipt, EventRecord
-from events.ops.events import DatabaseConstraintViolation, OrphanedDataDetected
 from events.outbox import deliver_event
-from events.system.analytics.events import HighTrafficDetected
-from events.system.moderation.events import SpamDetected
-from events.system.security import alerts
-from events.system.security.events import SuspiciousLoginActivity
-from events.system.security.models import StaffAlert
 from events.system.security.notices import mask_email
 from events.system.security.tests.conftest import ADDRESS
 from users.models import User
@@ -25,6 +16,7 @@ from users.models import User
 pytestmark = pytest.mark.django_db
 
 ME = "/api/user"
+NOTICES = "events.system.security.notices"
 
 
 @pytest.fixture
@@ -110,7 +102,7 @@ def test_a_lock_is_told_to_the_owner_once(attempt_login, alice):
     for _ in range(5):
         attempt_login("alice@example.com", "wrong")
 
-    run_again("events.system.security.notices.tell_owner_of_lock", "events.UserAccountLocked")
+    run_again(f"{NOTICES}.tell_owner_of_lock", "events.UserAccountLocked")
 
     assert sent() == [("Sign-ins to your Conduit account were locked", ["alice@example.com"])]
     assert ADDRESS in mail.outbox[0].body
@@ -131,7 +123,7 @@ def test_a_login_from_a_new_address_right_after_a_lock_is_told_to_the_owner(atte
 
     assert attempt_login(ip="198.51.100.99").status_code == 200
     run_again(
-        "events.system.security.notices.tell_owner_of_new_address_after_lock",
+        f"{NOTICES}.tell_owner_of_new_address_after_lock",
         "events.SuspiciousLoginActivity",
     )
 
@@ -142,81 +134,3 @@ def test_a_login_from_a_new_address_right_after_a_lock_is_told_to_the_owner(atte
 def test_an_address_is_masked_to_its_first_letter_and_domain():
     assert mask_email("mallory@evil.example") == "m***@evil.example"
     assert mask_email("broken") == "***"
-
-
-STAFF_EVENTS = [
-    (
-        "suspicious_login",
-        lambda: SuspiciousLoginActivity(
-            reason="credential_stuffing",
-            client_ip="192.0.2.1",
-            user_id=None,
-            accounts=10,
-            failures=12,
-            window_seconds=600,
-        ),
-    ),
-    (
-        "high_traffic",
-        lambda: HighTrafficDetected(
-            window_start=datetime(2030, 1, 1, tzinfo=UTC), requests=20_000, threshold=10_000
-        ),
-    ),
-    (
-        "spam",
-        lambda: SpamDetected(
-            item_id=1,
-            content_type="article",
-            article_id=1,
-            comment_id=None,
-            author_id=1,
-            score=9,
-            reasons=("links",),
-        ),
-    ),
-    (
-        "constraint_violation",
-        lambda: DatabaseConstraintViolation(
-            kind="unique", constraint="user_email_ci_unique", table="users_user"
-        ),
-    ),
-    (
-        "orphaned_data",
-        lambda: OrphanedDataDetected(kind="favorites", count=3, sample_ids=("1", "2")),
-    ),
-]
-
-
-@pytest.fixture
-def admins(settings):
-    settings.ADMINS = ["ops@example.com"]
-
-
-@pytest.mark.parametrize(("kind", "make"), STAFF_EVENTS, ids=[kind for kind, _ in STAFF_EVENTS])
-def test_staff_hear_of_each_kind_once_a_quarter_hour(kind, make, admins, committed):
-
-    with committed():
-        for _ in range(3):
-            bus.publish(make())
-
-    assert [
-        (m.to, m.subject.startswith(f"[Conduit] {alerts.TITLES[kind]}")) for m in mail.outbox
-    ] == [(["ops@example.com"], True)]
-    assert StaffAlert.objects.filter(kind=kind).count() == 1
-
-
-def test_the_next_quarters_alert_counts_what_the_last_held_back(admins, committed):
-
-    def traffic(at: datetime) -> HighTrafficDetected:
-        return HighTrafficDetected(
-            occurred_at=at, window_start=at, requests=20_000, threshold=10_000
-        )
-
-    now = datetime.now(UTC)
-    with committed():
-        for _ in range(4):
-            bus.publish(traffic(now - timedelta(minutes=15)))  # the quarter before
-        bus.publish(traffic(now))
-
-    assert len(mail.outbox) == 2
-    assert "3 more were recorded without an email" in mail.outbox[1].body

@@ -4,7 +4,7 @@ quarter hour: the first event of a kind in a quarter sends it, with the count of
 that kind the audit trail recorded since the previous alert of the kind; the others of the
 quarter send nothing (a digest, not a flood).
 
-Background handlers (events/security/receivers.py). Once per kind and quarter: the handler
+Background handlers (events/system/maintenance/receivers.py). Once per kind and quarter: the handler
 records a StaffAlert, unique by kind and quarter, before sending, in the delivery's
 transaction, so a failed send rolls it back for the retry, and a second delivery of the same
 event, or any other event of the kind in that quarter, finds it and sends nothing.
@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from events.core.event import Event
 from events.models import EventRecord
-from events.system.security.models import StaffAlert
+from events.system.maintenance.models import StaffAlert
 
 QUARTER = timedelta(minutes=15)
 
