@@ -128,8 +128,8 @@ def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
                 f"{type(error).__name__}: {error}",
                 hint=(
                     "Start the server that CACHE_URL names, or point CACHE_URL at one that runs "
-                    "(README, 'Several hosts'). Without it every web process would fall back "
-                    "to the database on each read and count rate limits nowhere."
+                    "(docs/operating.md, 'Several hosts'). Without it every web process would "
+                    "fall back to the database on each read and count rate limits nowhere."
                 ),
                 id="conduit.E001",
             )

@@ -1,5 +1,5 @@
 """The spam scorer: documented rules, each adding points, all configured in settings
-(MODERATION_SPAM_*, README "Moderation").
+(MODERATION_SPAM_*, docs/moderation.md).
 
 - links: every link (`http://`, `https://`, `www.`) past the first MODERATION_SPAM_FREE_LINKS
   adds MODERATION_SPAM_LINK_POINTS;

@@ -1,5 +1,5 @@
 """Account protection: the login audit, account lockout, suspicious-login detection and the
-rate limits (README, "Security").
+rate limits (docs/security.md).
 
 Enforcement is synchronous, in the request: a locked account's login is refused through
 users' `login_checking` hook (hooks.py), an exhausted rate through DRF's throttling

@@ -5,7 +5,7 @@
 - `writes` (every other POST, PUT, PATCH and DELETE), counted per account (per address for
   an anonymous caller).
 
-Rates are RATE_LIMIT_RATES (README, "Security"); RATE_LIMITS=off turns them all off, for load
+Rates are RATE_LIMIT_RATES (docs/security.md); RATE_LIMITS=off turns them all off, for load
 tests that create hundreds of users from one address. The counts live in the shared cache
 (CACHE_URL), so every process and host counts alike; when it fails, the request is let
 through and the failure reported (conduit/sharedcache.py). A refused request is answered 429 with
