@@ -82,7 +82,10 @@ def _constraints() -> dict[str, tuple[str, str]]:
                 fields = sorted(
                     {ref for expr in constraint.expressions for ref in _field_refs(expr)}
                 )
-            named[constraint.name] = (table, fields[0] if len(fields) == 1 else "")
+            field_name = fields[0] if len(fields) == 1 else ""
+            if field_name:
+                field_name = getattr(model._meta.get_field(field_name), "reported_as", field_name)
+            named[constraint.name] = (table, field_name)
     return named
 
 

@@ -36,7 +36,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # users.validators.username_key(username), kept by save() and bulk_create(): two names
     # with one key (by letter case, NFKC or Cyrillic and Greek look-alikes) cannot coexist. A
     # violation is reported as the username's (conduit/constraints.py, `reported_as`).
-    username_key = models.CharField(max_length=150, unique=True, editable=False)
+    username_key = models.CharField(max_length=150, editable=False)
     # Stored lower-cased by the services; the functional index also rejects case-only twins.
     email = models.EmailField(max_length=254, unique=True)
     bio = models.TextField(null=True, blank=True)  # noqa: DJ001 - RealWorld: null, never ""
@@ -65,6 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(fields=["username_key"], name="user_username_key_unique"),
         ]
 
     def __str__(self) -> str:

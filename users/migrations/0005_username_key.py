@@ -19,7 +19,7 @@ def fill_username_keys(apps, schema_editor):
     if clashes:
         shown = "; ".join(", ".join(repr(name) for name in names) for names in clashes.values())
         raise RuntimeError(
-            f"{len(clashes)} groups of usernames differ only by letter case, Unicode form or "
+            f"{len(clashes)} group(s) of usernames differ only by letter case, Unicode form or "
             f"look-alike letters ({shown[:500]}). Nothing was changed. List them with "
             "`python manage.py username_duplicates` (or `--json`), rename all but one of each "
             "group (the admin, or users.services.user_update), then migrate again."
@@ -38,9 +38,10 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(fill_username_keys, migrations.RunPython.noop),
-        migrations.AlterField(
+        migrations.AddConstraint(
             model_name="user",
-            name="username_key",
-            field=models.CharField(editable=False, max_length=150, unique=True),
+            constraint=models.UniqueConstraint(
+                fields=["username_key"], name="user_username_key_unique"
+            ),
         ),
     ]

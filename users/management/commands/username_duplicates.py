@@ -51,4 +51,4 @@ class Command(BaseCommand):
                     f"  id {account['id']}  {account['username']}  {account['email']}  "
                     f"joined {account['date_joined']}"
                 )
-        self.stdout.write(f"{len(found)} groups: rename all but one account of each.")
+        self.stdout.write(f"{len(found)} group(s): rename all but one account of each.")
