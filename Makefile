@@ -20,7 +20,7 @@ for candidate in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.
 done; exit 1
 endef
 
-.PHONY: help install run serve worker test lint format bench migrate seed
+.PHONY: help install run serve worker test lint format bench migrate seed test-outage
 
 help:
 	@echo "make run    - install, migrate, seed demo data if empty, serve on http://$(HOST):$(PORT) with the worker"
@@ -91,3 +91,10 @@ format: install
 
 bench: install
 	bash bench/run.sh
+
+# The worker's database away for minutes (a TCP proxy the test cuts; the suite holds it 8 s):
+# PostgreSQL only. `make test-outage OUTAGE=600` for ten minutes.
+OUTAGE ?= 180
+test-outage: install
+	WORKER_OUTAGE_SECONDS=$(OUTAGE) $(PY) -m pytest -n 0 \
+	  events/tests/test_worker_faults.py -k unreachable

@@ -19,6 +19,17 @@ from users.tests.factories import UserFactory
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql` run where DATABASE_URL is PostgreSQL (.ci/run's PostgreSQL
+    passes) and are deselected, not skipped, on SQLite."""
+    if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+
+
 @pytest.fixture(autouse=True)
 def _deliver_background_events_on_commit(settings):
     # Tests of the real bus see background handlers run right after commit; the worker

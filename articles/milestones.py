@@ -8,13 +8,14 @@ crosses the line and any created concurrently with it see the same milestone; th
 key of the record lets exactly one of them send. Its row is written before the email and
 in the same transaction, so a failed email rolls the record back and the worker retries the
 delivery; a milestone already recorded (deletes took the count back below it, and it was
-reached again) is not announced twice.
+reached again) is not announced twice. A check that runs late (the worker behind a burst)
+announces every milestone crossed since the last one recorded, each once.
 """
 
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from articles.events import ArticleCreated
 from articles.models import Article, ArticleMilestone, ArticleTotal
@@ -26,21 +27,26 @@ def articles_total() -> int:
 
 
 def notify_staff_of_milestone(event: ArticleCreated) -> None:
-    """Background handler (ArticleCreated): record and announce the milestone the count has
-    reached, if it is new."""
+    """Background handler (ArticleCreated): record and announce each milestone the count has
+    crossed since the last one recorded (a check that runs late, after a burst, finds several),
+    each once."""
     every = settings.ARTICLES_MILESTONE_EVERY
     if every <= 0:
         return
     total = articles_total()
-    milestone = total // every * every
-    if milestone == 0 or ArticleMilestone.objects.filter(pk=milestone).exists():
-        return
-    try:
-        with transaction.atomic():
-            ArticleMilestone.objects.create(articles_count=milestone, article_id=event.article_id)
-    except IntegrityError:  # a concurrent delivery recorded it first, and sends the email
-        return
-    mail_admins(f"{milestone:,} articles", _notice(milestone, total, event))
+    highest = total // every * every
+    last = ArticleMilestone.objects.aggregate(last=Max("articles_count"))["last"]
+    # None recorded yet (the notices were just turned on): the highest reached only.
+    first = highest if last is None else last + every
+    for milestone in range(max(first, every), highest + 1, every):
+        try:
+            with transaction.atomic():
+                ArticleMilestone.objects.create(
+                    articles_count=milestone, article_id=event.article_id
+                )
+        except IntegrityError:  # a concurrent delivery recorded it first, and sends the email
+            continue
+        mail_admins(f"{milestone:,} articles", _notice(milestone, total, event))
 
 
 def _notice(milestone: int, total: int, event: ArticleCreated) -> str:

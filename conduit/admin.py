@@ -1,9 +1,15 @@
-"""What every app's admin shares."""
+"""What every app's admin shares, and the site's own names."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+
+# The site says whose it is; "View site" opens the API's documentation (there is no page at /).
+admin.site.site_header = "Conduit administration"
+admin.site.site_title = "Conduit admin"
+admin.site.index_title = "Conduit site administration"
+admin.site.site_url = "/api/docs"
 
 
 class DeletesThroughServiceMixin(admin.ModelAdmin):

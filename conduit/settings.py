@@ -91,9 +91,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A health check costs a `SELECT 1` round trip on every request; without it, a connection that
-# died with the server fails one request and is then replaced.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+# A request's first statement on a kept connection checks it first (a `SELECT 1` round trip)
+# and replaces one the server ended (a restart, a failover, a pooler's recycle); without the
+# check, the first request on each process after that answers 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes; IMMEDIATE
     # transactions take the write lock up front instead of failing on upgrade.
@@ -226,6 +227,10 @@ EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=300.0)
 # On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
 # (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
 EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)
+# A worker that lost its database waits this long before the first reconnect, doubling the wait
+# after each failure up to the maximum (it never gives up; past the maximum it logs errors).
+EVENTS_RECONNECT_BASE_SECONDS = env.float("EVENTS_RECONNECT_BASE_SECONDS", default=0.5)
+EVENTS_RECONNECT_MAX_SECONDS = env.float("EVENTS_RECONNECT_MAX_SECONDS", default=30.0)
 # Run background deliveries in-process right after commit (tests, demos); the worker is
 # still the production path.
 EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from events.core.context import event_context
+from events.core.context import bind_actor, event_context
 from events.ops.reports import report_constraint_violation
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ class RequestContextMiddleware:
     answered a database constraint violation carries it (`constraint_violation`, set by the
     API's exception handler, conduit/errors.py, which may not name system events), and it is
     published as DatabaseConstraintViolation, in the request's context, after the request's
-    own transactions are over."""
+    own transactions are over. In the admin, it stamps the staff member as the actor."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -38,6 +38,17 @@ class RequestContextMiddleware:
                 _report_violation(violation)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any):
+        """In the admin, staff act under their session: what they change is theirs in the audit
+        trail (the API binds its token's user itself, conduit/auth.py)."""
+        match = request.resolver_match
+        if match is None or match.namespace != "admin":
+            return None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            bind_actor(user.pk)
+        return None
 
 
 def _report_violation(violation: Any) -> None:

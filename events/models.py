@@ -72,6 +72,8 @@ class EventRecord(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        # The admin's name for the list (the docs use it too).
+        verbose_name_plural = "audit trail"
         ordering = ["occurred_at"]
         indexes = [
             models.Index(fields=["type", "occurred_at"], name="eventrecord_type_time"),

@@ -33,6 +33,7 @@ from articles.services import (
     article_update,
 )
 from conduit.api import page_from_request, unwrap
+from conduit.connections import read_after_write
 from conduit.errors import Invalid
 from conduit.schema import ARTICLES, FAVORITES, NO_CONTENT, PAGE_PARAMETERS, envelope, errors
 from users.models import User
@@ -77,6 +78,16 @@ def viewer(request: Request) -> User | None:
 
 def _one(slug: str, request: Request) -> Response:
     article = article_get(slug=slug, viewer=viewer(request))
+    return _one_response(article)
+
+
+def _written(slug: str, request: Request) -> Response:
+    """The article just written, read back: on a fresh connection if the one that committed
+    the write has ended since (the write stands, so the answer is a success)."""
+    return _one_response(read_after_write(lambda: article_get(slug=slug, viewer=viewer(request))))
+
+
+def _one_response(article: ArticleRow) -> Response:
     response = Response({"article": article_data(article)})
     # Which article answered, for request observers (analytics counts a GET as one view).
     response.subject_id = article.id
@@ -177,7 +188,7 @@ class ArticleUpdateApi(APIView):
             body=data.get("body"),
             tag_list=data.get("tagList"),
         )
-        return _one(article.slug, request)
+        return _written(article.slug, request)
 
 
 class ArticleDeleteApi(APIView):
@@ -204,7 +215,7 @@ class ArticleFavoriteApi(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         article_favorite(article=article_find(slug=slug), user=request.user)
-        return _one(slug, request)
+        return _written(slug, request)
 
 
 class ArticleUnfavoriteApi(APIView):
@@ -217,4 +228,4 @@ class ArticleUnfavoriteApi(APIView):
     )
     def delete(self, request: Request, slug: str) -> Response:
         article_unfavorite(article=article_find(slug=slug), user=request.user)
-        return _one(slug, request)
+        return _written(slug, request)

@@ -8,6 +8,7 @@ unit's end, where all of its events are recorded together. A rollback leaves not
 The outbox is plugged in at start-up (events/bootstrap.py), so the core imports no model.
 """
 
+import dataclasses
 import inspect
 import logging
 import threading
@@ -16,15 +17,21 @@ from dataclasses import dataclass
 from functools import partial
 from time import perf_counter
 from typing import Any, Protocol
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from events.core import metrics, unit_of_work
-from events.core.context import Origin, current_origin, enter_dispatch, leave_dispatch
+from events.core.context import (
+    Origin,
+    current_context,
+    current_origin,
+    enter_dispatch,
+    leave_dispatch,
+)
 from events.core.event import Event
 from events.core.operations import note_published
 from events.core.unit_of_work import PendingEvent
@@ -271,6 +278,30 @@ def publish(event: Event) -> None:
     into the bulk operation running, if any (events/core/operations.py)."""
     shared_event_bus.publish(event)
     note_published(event.type_name)
+
+
+# Names the ids of events derived from the event that caused them (publish_once).
+CAUSED_EVENT_NAMESPACE = UUID("6f1d3a52-5c8e-4d7e-9a57-0c0d1b8e2f41")
+
+
+def publish_once(event: Event, *, key: str = "") -> bool:
+    """Publish an effect of the event being handled (the context's causation id: a background
+    handler's event) at most once, whatever runs again: its event_id is derived from the
+    cause, its type and `key`, so the audit trail's primary key refuses a second one, and a
+    handler run again with its receipt gone publishes nothing. False when it was published
+    before; without a cause, a plain publish (True)."""
+    cause = current_context().causation_id
+    if cause is None:
+        publish(event)
+        return True
+    event_id = uuid5(CAUSED_EVENT_NAMESPACE, f"{cause}:{event.type_name}:{key}")
+    try:
+        # A savepoint of its own: the record is written now, even inside a unit of work.
+        with transaction.atomic():
+            publish(dataclasses.replace(event, event_id=event_id))
+    except IntegrityError:
+        return False
+    return True
 
 
 async def publish_async(event: Event) -> None:

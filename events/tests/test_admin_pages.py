@@ -3,10 +3,14 @@ the links from a record to its request, its cause and its effects, and who may r
 
 import json
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.tasks import TaskResultStatus
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Delivery, EventRecord
@@ -128,3 +132,56 @@ def test_deliveries_are_read_and_retried_only_with_their_permissions(story):
     client.force_login(staff)
 
     assert client.get(DELIVERIES).status_code == 403
+
+
+# A page of the trail: the session and its user, the count, the page's rows (each with its
+# actor's name by a subquery), the aggregate types' filter and the date hierarchy's bounds and
+# years; never one query per row.
+TRAIL_QUERY_BUDGET = 7
+
+
+def test_the_trail_lists_actors_by_name_linked_in_a_fixed_number_of_queries(root):
+    actors = User.objects.bulk_create(
+        User(username=f"actor{n}", email=f"actor{n}@example.com", password="!") for n in range(30)
+    )
+    now = timezone.now()
+    EventRecord.objects.bulk_create(
+        EventRecord(
+            event_id=uuid4(),
+            type="articles.ArticleCreated",
+            version=1,
+            payload={},
+            occurred_at=now - timedelta(seconds=n),
+            actor_id=[*[actor.pk for actor in actors], None, 999_999][n % 32],
+            aggregate_type="article",
+            aggregate_id=str(n),
+            request_id=f"request-{n:040d}",
+        )
+        for n in range(100)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = root.get(TRAIL)
+
+    assert response.status_code == 200
+    assert len(queries) <= TRAIL_QUERY_BUDGET, [query["sql"] for query in queries]
+    assert len(response.context["cl"].result_list) == 100
+    page = response.content.decode()
+    for actor in actors:
+        assert f'<a href="/admin/users/user/{actor.pk}/change/">{actor.username}</a>' in page
+    assert "user 999999 (deleted)" in page
+    # Ids are shortened in the list (in full on hover and on the record's page).
+    assert f'title="every record of request request-{5:040d}">request-…</a>' in page
+    assert "100 records" in page
+
+
+def test_staff_who_may_not_open_users_see_actors_by_name_unlinked(story):
+    moderator = User.objects.create_user("m@example.com", "mod", "pw", is_staff=True)
+    moderator.user_permissions.add(Permission.objects.get(codename="view_eventrecord"))
+    client = Client()
+    client.force_login(moderator)
+
+    page = client.get(f"{TRAIL}?category=moderation").content.decode()
+
+    assert '<td class="field-actor">alice</td>' in page
+    assert "/admin/users/user/" not in page

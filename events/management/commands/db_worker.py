@@ -1,7 +1,11 @@
+import logging
+
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from events.worker import EventWorker
+from events.worker import EventWorker, WorkerInterrupted
+
+logger = logging.getLogger("events.worker")
 
 
 class Command(db_worker.Command):
@@ -26,4 +30,9 @@ class Command(db_worker.Command):
         # No autoreload: a reload would kill a delivery mid-run (the lease would recover it,
         # but only after EVENTS_LEASE_SECONDS).
         worker.configure_signals()
-        worker.run()
+        try:
+            worker.run()
+        except WorkerInterrupted:
+            logger.warning("Event worker stopped: exit status 1 (a delivery was interrupted).")
+            raise
+        logger.info("Event worker stopped: exit status 0.")

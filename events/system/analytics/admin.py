@@ -52,11 +52,19 @@ class DashboardAdmin(ReadOnlyAdmin):
             ),
             "published_legend": charts.legend(data.published),
             "handlers_chart": charts.stacked_bars(
-                data.handler_runs, label_every=3, time_format="%H:00", title="Handler runs"
+                data.handler_runs,
+                label_every=3,
+                time_format="%H:00",
+                title="Handler runs",
+                width=charts.HALF_WIDTH,
             ),
             "handlers_legend": charts.legend(data.handler_runs),
             "traffic_chart": charts.stacked_bars(
-                data.traffic, label_every=10, time_format="%H:%M", title="Requests per minute"
+                data.traffic,
+                label_every=10,
+                time_format="%H:%M",
+                title="Requests per minute",
+                width=charts.HALF_WIDTH,
             ),
             **(extra_context or {}),
         }

@@ -12,8 +12,12 @@ from events.system.analytics.selectors import Timeline
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 OTHER = "#999999"
 
-WIDTH, HEIGHT = 720, 180
-LEFT, BOTTOM, TOP = 48, 22, 10
+# A chart's drawing units are close to the pixels it gets at a 1400-pixel window (the wide
+# chart the whole content column, the others half of it), so its text, FONT_SIZE units, is
+# drawn at about that many pixels: never under 11.
+WIDTH, HALF_WIDTH, HEIGHT = 960, 480, 200
+LEFT, BOTTOM, TOP = 56, 24, 10
+FONT_SIZE = 12
 
 
 def colour(index: int, name: str) -> str:
@@ -21,26 +25,27 @@ def colour(index: int, name: str) -> str:
 
 
 def stacked_bars(
-    timeline: Timeline, *, label_every: int, time_format: str, title: str
+    timeline: Timeline, *, label_every: int, time_format: str, title: str, width: int = WIDTH
 ) -> SafeString:
     """One bar per slot, its series stacked in order, a scale on the left and a label under
-    every `label_every`-th slot; each bar's tooltip gives its slot and counts."""
+    every `label_every`-th slot; each bar's tooltip gives its slot and counts. `width`: in
+    drawing units, about the pixels the chart is drawn in (WIDTH or HALF_WIDTH)."""
     slots, series = timeline.slots, timeline.series
     totals = [sum(s.values[i] for s in series) for i in range(len(slots))]
     peak = max(totals, default=0) or 1
-    plot_width, plot_height = WIDTH - LEFT - 4, HEIGHT - BOTTOM - TOP
+    plot_width, plot_height = width - LEFT - 4, HEIGHT - BOTTOM - TOP
     step = plot_width / max(len(slots), 1)
     bar = max(step * 0.8, 1)
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" '
             'role="img" aria-label="{}" class="analytics-chart">',
-            WIDTH,
+            width,
             HEIGHT,
             title,
         ),
         format_html("<title>{}</title>", title),
-        _axis(peak, plot_height),
+        _axis(peak, plot_height, width),
     ]
     for i, slot in enumerate(slots):
         x = LEFT + i * step + (step - bar) / 2
@@ -77,9 +82,10 @@ def stacked_bars(
         if i % label_every == 0:
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#666">{}</text>',
+                    '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#555">{}</text>',
                     _n(LEFT + i * step + step / 2),
                     HEIGHT - 6,
+                    FONT_SIZE,
                     _when(slot, time_format),
                 )
             )
@@ -92,20 +98,21 @@ def legend(timeline: Timeline) -> list[tuple[str, str, int]]:
     return [(colour(i, s.name), s.name, s.total) for i, s in enumerate(timeline.series)]
 
 
-def _axis(peak: int, plot_height: float) -> SafeString:
+def _axis(peak: int, plot_height: float, width: int) -> SafeString:
     lines = []
     for fraction in (0, 0.5, 1):
         y = TOP + plot_height * (1 - fraction)
         lines.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#ddd"/>'
-                '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="#666">{}</text>',
+                '<text x="{}" y="{}" font-size="{}" text-anchor="end" fill="#555">{}</text>',
                 LEFT,
-                WIDTH - 4,
+                width - 4,
                 _n(y),
                 _n(y),
-                LEFT - 4,
-                _n(y + 3),
+                LEFT - 6,
+                _n(y + 4),
+                FONT_SIZE,
                 f"{round(peak * fraction):,}",
             )
         )

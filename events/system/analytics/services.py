@@ -5,8 +5,9 @@
 - `views_add`, `searches_add`, `traffic_add`, `slow_queries_add`, `hourly_add`: a flush
   adds what a process tallied (analytics/flush.py calls them in one transaction); the traffic
   and the slow queries publish HighTrafficDetected and SlowQueryDetected.
-- `milestone_check`, `popular_tag_check`: a count may have crossed a milestone; a unique
-  constraint makes each announced once, whatever runs at the same time.
+- `milestone_check`, `popular_tag_check`: a count may have crossed milestones (every one
+  since the last announced); a unique constraint makes each announced once, whatever runs
+  at the same time or again.
 """
 
 from collections.abc import Iterable, Mapping
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.db.models.functions import Greatest
 
 from articles.selectors import articles_existing
@@ -207,34 +208,54 @@ def milestone_of(count: int, *, lowest: int = 1) -> int | None:
     return 10 ** (len(str(count)) - 1)
 
 
+def milestones_crossed(count: int, *, above: int, lowest: int = 1) -> list[int]:
+    """The powers of ten from `lowest` up to `count` that are higher than `above` (the last one
+    announced, 0 when none): a count read late, after a burst, crossed them all."""
+    highest = milestone_of(count, lowest=lowest)
+    if highest is None:
+        return []
+    crossed, milestone = [], lowest
+    while milestone <= highest:
+        if milestone > above:
+            crossed.append(milestone)
+        milestone *= 10
+    return crossed
+
+
 @unit_of_work
-def milestone_check(*, user_id: int, kind: str, count: int) -> bool:
-    """The user's `kind` count is `count` now: announce the milestone it reached, unless it
-    was announced before (by this or a concurrent check). True when announced now."""
+def milestone_check(*, user_id: int, kind: str, count: int) -> list[int]:
+    """The user's `kind` count is `count` now: announce every milestone it crossed since the
+    last one announced (1 and 10 after a burst of ten), each once, whatever checks run at the
+    same time or again. Returns the milestones announced now."""
     if kind not in MILESTONE_KINDS:
         raise ValueError(f"Unknown milestone kind {kind!r}.")
-    milestone = milestone_of(count)
-    if milestone is None:
-        return False
-    if not _first(Milestone, user_id=user_id, kind=kind, milestone=milestone, count=count):
-        return False
-    bus.publish(
-        UserEngagementMilestone(user_id=user_id, kind=kind, milestone=milestone, count=count)
+    announced = Milestone.objects.filter(user_id=user_id, kind=kind).aggregate(
+        last=Max("milestone")
     )
-    return True
+    reached = []
+    for milestone in milestones_crossed(count, above=announced["last"] or 0):
+        if _first(Milestone, user_id=user_id, kind=kind, milestone=milestone, count=count):
+            event = UserEngagementMilestone(
+                user_id=user_id, kind=kind, milestone=milestone, count=count
+            )
+            bus.publish(event)
+            reached.append(milestone)
+    return reached
 
 
 @unit_of_work
-def popular_tag_check(*, name: str, articles_count: int) -> bool:
-    """The tag is on `articles_count` articles now: announce the threshold (10, 100...) it
-    reached, unless announced before. True when announced now."""
-    threshold = milestone_of(articles_count, lowest=10)
-    if threshold is None:
-        return False
-    if not _first(PopularTag, name=name, threshold=threshold, articles_count=articles_count):
-        return False
-    bus.publish(PopularTagDetected(name=name, threshold=threshold, articles_count=articles_count))
-    return True
+def popular_tag_check(*, name: str, articles_count: int) -> list[int]:
+    """The tag is on `articles_count` articles now: announce every threshold (10, 100...) it
+    crossed since the last one announced, each once. Returns the thresholds announced now."""
+    announced = PopularTag.objects.filter(name=name).aggregate(last=Max("threshold"))
+    reached = []
+    for threshold in milestones_crossed(articles_count, above=announced["last"] or 0, lowest=10):
+        if _first(PopularTag, name=name, threshold=threshold, articles_count=articles_count):
+            bus.publish(
+                PopularTagDetected(name=name, threshold=threshold, articles_count=articles_count)
+            )
+            reached.append(threshold)
+    return reached
 
 
 def _first(model: type, **fields: object) -> bool:

@@ -1,13 +1,17 @@
 """The review queue: flagged articles and comments, with what a moderator decides on (a
 preview, the reasons, the flags, the spam score, the author, the age), and the Approve and
-Remove actions, which go through events.system.moderation.services (one event per item, and a
-BulkOperationCompleted for several). Nothing here is edited by hand."""
+Remove actions, which go through events.system.moderation.services (one event per item, and
+a BulkOperationCompleted for several). The same two actions are an item's own page's buttons
+(Django's change-form actions; the buttons are drawn by
+templates/admin/moderation/moderationitem/change_form_actions.html). Nothing here is edited
+by hand."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
 from events.system.moderation.models import PENDING, Flag, ModerationItem, Reason, Source, State
@@ -15,6 +19,12 @@ from events.system.moderation.selectors import review_queue
 from events.system.moderation.services import content_review_many
 
 PREVIEW_LENGTH = 120
+EFFECTS = {
+    "approve": "visible again, its flags resolved",
+    "remove": "hidden for good, its flags resolved",
+}
+# The queue's action menu and an item's own page.
+BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -114,7 +124,7 @@ class ModerationItemAdmin(admin.ModelAdmin):
         "author",
         "content",
         "spam_score",
-        "spam_reasons",
+        "spam_verdict",
         "created_at",
         "reviewed_at",
         "reviewed_by",
@@ -129,6 +139,9 @@ class ModerationItemAdmin(admin.ModelAdmin):
             for reason in Reason.values
         }
         return review_queue().annotate(**per_reason)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {"title": "Review queue", **(extra_context or {})})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -178,6 +191,10 @@ class ModerationItemAdmin(admin.ModelAdmin):
         article = item.article
         return f"{article.title}\n\n{article.description}\n\n{article.body}"
 
+    @admin.display(description="spam reasons")
+    def spam_verdict(self, item: ModerationItem) -> str:
+        return ", ".join(item.spam_reasons) or "-"
+
     @admin.display(description="audit trail")
     def audit_trail(self, item: ModerationItem) -> str:
         url = reverse("admin:events_eventrecord_changelist")
@@ -188,11 +205,19 @@ class ModerationItemAdmin(admin.ModelAdmin):
             item.pk,
         )
 
-    @admin.action(description="Approve: visible again, flags resolved", permissions=["moderate"])
+    @admin.action(
+        description="Approve: visible again, flags resolved",
+        permissions=["moderate"],
+        location=BOTH,
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet[ModerationItem]) -> None:
         self._review(request, queryset, "approve")
 
-    @admin.action(description="Remove: hidden for good, flags resolved", permissions=["moderate"])
+    @admin.action(
+        description="Remove: hidden for good, flags resolved",
+        permissions=["moderate"],
+        location=BOTH,
+    )
     def remove(self, request: HttpRequest, queryset: QuerySet[ModerationItem]) -> None:
         self._review(request, queryset, "remove")
 
@@ -200,12 +225,18 @@ class ModerationItemAdmin(admin.ModelAdmin):
         items = list(queryset.order_by("pk"))
         counts = content_review_many(items=items, moderator=request.user, decision=decision)
         done = "approved" if decision == "approve" else "removed"
-        self.message_user(
-            request,
+        message = (
             f"{counts['changed']} of {counts['selected']} items {done} "
-            f"({counts['unchanged']} already were, {counts['gone']} deleted meanwhile).",
-            messages.SUCCESS,
+            f"({counts['unchanged']} already were, {counts['gone']} deleted meanwhile)."
         )
+        if len(items) == 1:  # an item's own page, or one row ticked
+            item = capfirst(str(items[0]))
+            message = {
+                "changed": f"{item} {done}: {EFFECTS[decision]}.",
+                "unchanged": f"{item} was already {done}: nothing changed.",
+                "gone": f"{item} was deleted meanwhile: nothing changed.",
+            }[next(outcome for outcome in ("changed", "unchanged", "gone") if counts[outcome])]
+        self.message_user(request, message, messages.SUCCESS)
 
 
 def _shorten(text: str) -> str:

@@ -56,6 +56,8 @@ class ModerationItem(models.Model):
     )
 
     class Meta:
+        # The admin's name for the list (docs/moderation.md uses it too).
+        verbose_name_plural = "review queue"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -69,7 +71,10 @@ class ModerationItem(models.Model):
         permissions = [("moderate_content", "Can approve and remove flagged content")]
 
     def __str__(self) -> str:
-        return f"{self.content_type} {self.comment_id or self.article_id}"
+        # The admin's title for an item's page (its queryset brings the article and author).
+        if self.comment_id:
+            return f"comment by {self.author.username} on {self.article.slug}"
+        return f"article {self.article.slug}"
 
     @property
     def content_type(self) -> str:
@@ -101,4 +106,4 @@ class Flag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} flag ({self.reason}) on {self.item_id}"
+        return f"{self.source} flag ({self.reason})"

@@ -96,11 +96,15 @@ def content_check_spam(
         return verdict
     item = item or _item_for(article=article, comment=comment, locked=True)
     _remember_verdict(item, verdict)
+    detected = SpamDetected(**_content_fields(item), score=verdict.score, reasons=verdict.reasons)
+    # Once per event checked (the worker's handler, run again, finds it done): the flag, the
+    # requeue and the hide follow this one publish.
+    if not bus.publish_once(detected):
+        return verdict
     flag = Flag.objects.create(
         item=item, source=Source.AUTOMATIC, reason=Reason.SPAM, note="; ".join(verdict.reasons)
     )
     _requeue(item)
-    bus.publish(SpamDetected(**_content_fields(item), score=verdict.score, reasons=verdict.reasons))
     _publish_flagged(item, flag)
     if item.state == State.FLAGGED and verdict.score >= settings.MODERATION_SPAM_HIDE_SCORE:
         _hide(item, trigger="spam")

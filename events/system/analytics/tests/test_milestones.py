@@ -116,12 +116,13 @@ def test_an_unfollow_and_follow_again_reaches_no_second_milestone(
     assert_same_events(milestones(), [reached(alice, "followers", 1, 1)])
 
 
-def test_a_count_found_past_a_milestone_announces_the_highest_one_reached():
+def test_a_count_found_past_milestones_announces_every_one_crossed_once():
     user = UserFactory()
 
-    assert milestone_check(user_id=user.pk, kind="comments_written", count=57) is True
-    assert milestone_check(user_id=user.pk, kind="comments_written", count=58) is False
-    assert milestone_check(user_id=user.pk, kind="comments_written", count=0) is False
+    assert milestone_check(user_id=user.pk, kind="comments_written", count=57) == [1, 10]
+    assert milestone_check(user_id=user.pk, kind="comments_written", count=58) == []
+    assert milestone_check(user_id=user.pk, kind="comments_written", count=0) == []
+    assert milestone_check(user_id=user.pk, kind="comments_written", count=1234) == [100, 1000]
     assert [milestone_of(n) for n in (0, 1, 9, 10, 99, 100, 1234)] == [
         None,
         1,
@@ -131,7 +132,15 @@ def test_a_count_found_past_a_milestone_announces_the_highest_one_reached():
         100,
         1000,
     ]
-    assert_same_events(milestones(), [reached(user, "comments_written", 10, 57)])
+    assert_same_events(
+        milestones(),
+        [
+            reached(user, "comments_written", 1, 57),
+            reached(user, "comments_written", 10, 57),
+            reached(user, "comments_written", 100, 1234),
+            reached(user, "comments_written", 1000, 1234),
+        ],
+    )
 
 
 def at_once(*calls: Callable[[], object]) -> list[object]:
@@ -185,8 +194,11 @@ def test_two_checks_of_one_milestone_at_once_announce_it_once(alice):
     def check() -> bool:
         return milestone_check(user_id=alice.pk, kind="favorites_received", count=100)
 
-    assert sorted(at_once(check, check)) == [False, True]
-    assert_same_events(milestones(), [reached(alice, "favorites_received", 100, 100)])
+    assert sorted(at_once(check, check), key=len) == [[], [1, 10, 100]]
+    assert_same_events(
+        milestones(),
+        [reached(alice, "favorites_received", milestone, 100) for milestone in (1, 10, 100)],
+    )
 
 
 def test_a_favorite_checked_after_its_article_was_deleted_announces_nothing(alice, bob):

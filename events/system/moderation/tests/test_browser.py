@@ -117,10 +117,10 @@ def test_a_moderator_approves_one_item_and_removes_another_in_the_browser(
     page.screenshot(path=SCREENSHOTS / "1-queue.png", full_page=True)
 
     decide(page, spam_item.pk, "approve")
-    assert "1 of 1 items approved" in page.inner_text(".messagelist")
+    assert f"Article {spam_slug} approved: visible again" in page.inner_text(".messagelist")
     page.screenshot(path=SCREENSHOTS / "2-approved.png", full_page=True)
     decide(page, flagged_item.pk, "remove")
-    assert "1 of 1 items removed" in page.inner_text(".messagelist")
+    assert f"Article {ordinary_slug} removed: hidden for good" in page.inner_text(".messagelist")
     assert page.locator("#result_list").count() == 0  # nothing left pending
 
     assert api(base, "GET", f"/articles/{spam_slug}")[0] == 200
