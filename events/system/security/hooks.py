@@ -31,12 +31,13 @@ def announce_account_changes(
     `_password` from `set_password` until its save has sent post_save; the email as loaded is
     kept by the model (User.email_as_loaded)."""
     if created or user_is_anonymised(instance):
+        instance.email_saved()
         return
     if getattr(instance, "_password", None) is not None:
         services.password_change_announce(user_id=instance.pk)
-    old_email = instance.email_as_loaded()
     if update_fields is not None and "email" not in update_fields:
         return
+    old_email = instance.email_as_loaded()
     if old_email is not None and old_email != instance.email:
         services.email_change_announce(
             user_id=instance.pk, old_email=old_email, new_email=instance.email
