@@ -1,5 +1,8 @@
 # Conduit: `make run` serves the API with demo data; `make test` runs the whole suite.
 SHELL := /bin/bash
+# DEBUG is off unless set (conduit/settings.py): the development targets turn it on, for
+# themselves and what they start; `make serve` and `make worker` leave it off.
+DEV := DEBUG=$${DEBUG:-on}
 .DEFAULT_GOAL := help
 
 VENV    := .venv
@@ -42,12 +45,12 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --no-input -v 0
+	$(DEV) $(PY) manage.py migrate --no-input -v 0
 
 # A database from before the search index gets one (the worker keeps it from then on).
 seed: migrate
-	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py search_reindex --if-empty
+	$(DEV) $(PY) manage.py seed_demo --if-empty
+	$(DEV) $(PY) manage.py search_reindex --if-empty
 
 # Ctrl-C reaches make and this shell only: the worker and the server run in process groups of
 # their own (set -m), and the trap sends each one SIGTERM, once, then waits for them. So the
@@ -55,46 +58,52 @@ seed: migrate
 # RUNNING; a second Ctrl-C interrupts it (the delivery goes back to the queue).
 run: seed
 	@echo "Conduit API on http://$(HOST):$(PORT)/api (Ctrl-C stops the server and the worker)"
-	@set -m; \
+	@export $(DEV); set -m; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 0.5 & worker=$$!; \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & server=$$!; \
 	  set +m; \
 	  trap 'kill -TERM $$server $$worker 2>/dev/null; wait $$server $$worker' INT TERM; \
 	  wait $$server $$worker
 
-# Production: DEBUG off (so SECRET_KEY must be set), metrics gathered across the workers (one
+# Production: DEBUG off, so a strong SECRET_KEY and an EMAIL_URL must be set (preflight refuses
+# in one line otherwise: conduit/deployment.py), metrics gathered across the workers (one
 # folder per port, so two instances on one host keep theirs apart). The system checks run
 # first: a shared cache (CACHE_URL) that cannot be reached stops the start with the reason.
 # (collectstatic runs only the static files' checks, gunicorn none.)
+# gunicorn's limits: a path up to 8190 bytes and a header up to 16 KiB reach Django (a JSON 404,
+# a 401); beyond them gunicorn answers 414 / 431, in JSON too (conduit/gunicorn_config.py).
 serve: install
+	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
 	DEBUG=$${DEBUG:-off} $(PY) manage.py check
 	rm -rf .prometheus/$(PORT) && mkdir -p .prometheus/$(PORT)
 	DEBUG=$${DEBUG:-off} $(PY) manage.py collectstatic --no-input -v 0
 	DEBUG=$${DEBUG:-off} PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/.prometheus/$(PORT) \
-	  $(VENV)/bin/gunicorn conduit.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	  $(VENV)/bin/gunicorn conduit.wsgi:application -c python:conduit.gunicorn_config \
+	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+	  --limit-request-line 8190 --limit-request-field_size 16384 --limit-request-fields 100
 
 worker: install
+	@DEBUG=$${DEBUG:-off} $(PY) manage.py preflight
 	DEBUG=$${DEBUG:-off} $(PY) manage.py db_worker --queue-name '*'
 
 test: install
 	@[ -x /usr/bin/chromium ] || echo "note: Chromium is not installed at /usr/bin/chromium, so the browser tests are skipped (apt-get install -y chromium runs them; .ci/run installs it)."
-	$(PY) -m pytest
+	$(DEV) $(PY) -m pytest
 
 # ruff, then the architecture rules of pyproject.toml (import-linter's contracts).
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports --no-logo
-	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(DEV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 bench: install
-	bash bench/run.sh
+	$(DEV) bash bench/run.sh
 
 # The worker's database away for minutes (a TCP proxy the test cuts; the suite holds it 8 s):
 # PostgreSQL only. `make test-outage OUTAGE=600` for ten minutes.
 OUTAGE ?= 180
 test-outage: install
-	WORKER_OUTAGE_SECONDS=$(OUTAGE) $(PY) -m pytest -n 0 \
+	WORKER_OUTAGE_SECONDS=$(OUTAGE) $(DEV) $(PY) -m pytest -n 0 \
 	  events/tests/test_worker_faults.py -k unreachable

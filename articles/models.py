@@ -8,6 +8,11 @@ from tags.models import Tag
 
 
 class Article(models.Model):
+    # The text a reader reads, in order: moderation scores it for spam, and scores it again
+    # when an edit changes one of these (events/system/moderation/). A new text field goes
+    # here too; the full-text index's documents are built in articles/search.py.
+    TEXT_FIELDS = ("title", "description", "body")
+
     slug = models.SlugField(max_length=255, unique=True)
     title = models.CharField(max_length=255)
     description = models.TextField()
@@ -26,6 +31,8 @@ class Article(models.Model):
     tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles")
     # Hidden by moderation (pending review, or removed): no API read shows it to anyone but
     # staff, and no counter counts it. Changed only by articles.services.article_set_hidden.
+    # A database default, like every column added since: bench's seed_bench COPYs articles
+    # with a list of columns that leaves the newer ones out.
     hidden = models.BooleanField(default=False, db_default=False)
 
     class Meta:

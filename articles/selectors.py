@@ -8,67 +8,65 @@ holds one; the counters do not count them (articles.counters). Staff alone read 
 article by its slug, straight from the database."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import IntegerField, QuerySet, Sum, Value
+from django.db.models import QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
-from articles.models import Article, ArticleTotal, AuthorStats, Favorite
-from articles.search import search_page
+from articles.marks import for_viewer
+from articles.models import Article, ArticleTotal, AuthorStats
+from articles.reads import LISTS, ROWS, article_scope, feed_scope, tag_scope
+from articles.search_queries import search_page
 from conduit.api import Page
 from conduit.errors import NotFound
-from conduit.readcache import (
-    LISTS,
-    ROWS,
-    article_scope,
-    feed_scope,
-    read_named,
-    read_through,
-    tag_scope,
-    viewer_scope,
-)
+from conduit.readcache import read_named, read_through
 from conduit.statements import Statement
 from tags.models import Tag
 from users.models import Follow, User
 from users.selectors import PROFILE_COLUMNS, ProfileRow, profile_row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArticleRow:
-    """An article as a response shows it. `body` is None in list rows (lists have none);
-    `favorited` and the author's `following` are the viewer's, False in the rows every viewer
-    shares (and the cache keeps)."""
+    """An article as a response shows it. Every field but the last three is read from the
+    article's column of the same name (LIST_COLUMNS): a new column shown in lists is one more
+    field here, and one more key in the serializer. `body` is None in list rows (lists have
+    none); `favorited` and the author's `following` are the viewer's, False in the rows every
+    viewer shares (and the cache keeps)."""
 
     id: int
     slug: str
     title: str
     description: str
-    body: str | None
     tag_list: list[str]
     created_at: datetime
     updated_at: datetime
     favorites_count: int
+    # Not columns of the article's own: read as below.
     author: ProfileRow
+    body: str | None = None
     favorited: bool = False
 
 
-# What a response reads of an article and its author (never the password hash).
-_COLUMNS = (
-    "id",
-    "slug",
-    "title",
-    "description",
-    "tag_list",
-    "created_at",
-    "updated_at",
-    "favorites_count",
-    *(f"author__{column}" for column in PROFILE_COLUMNS),
-)
-_FAVORITED, _FOLLOWING = 1, 2
+_NOT_COLUMNS = ("author", "body", "favorited")
+# What a list reads of an article, by name: ArticleRow's own fields, then its author's
+# ProfileRow (never the password hash).
+LIST_COLUMNS = tuple(f.name for f in fields(ArticleRow) if f.name not in _NOT_COLUMNS)
+_COLUMNS = (*LIST_COLUMNS, *(f"author__{column}" for column in PROFILE_COLUMNS))
+_AUTHOR = slice(len(LIST_COLUMNS), len(_COLUMNS))
+
+
+def _row(values: Sequence[Any]) -> ArticleRow:
+    """The row of the values of _COLUMNS (then the body, when read), by name."""
+    return ArticleRow(
+        **dict(zip(LIST_COLUMNS, values, strict=False)),
+        author=ProfileRow(**dict(zip(PROFILE_COLUMNS, values[_AUTHOR], strict=True))),
+        body=values[len(_COLUMNS)] if len(values) > len(_COLUMNS) else None,
+    )
 
 
 def sees_hidden(viewer: User | None) -> bool:
@@ -82,106 +80,7 @@ def _visible() -> QuerySet[Article]:
 
 def _rows(articles: QuerySet[Article], *, body: bool = False) -> list[ArticleRow]:
     columns = (*_COLUMNS, "body") if body else _COLUMNS
-    return [_row(*values) for values in articles.values_list(*columns)]
-
-
-def _row(  # one parameter per column of _COLUMNS, then the body when read
-    article_id: int,
-    slug: str,
-    title: str,
-    description: str,
-    tag_list: list[str],
-    created_at: datetime,
-    updated_at: datetime,
-    favorites_count: int,
-    author_id: int,
-    username: str,
-    bio: str | None,
-    image: str | None,
-    body: str | None = None,
-) -> ArticleRow:
-    author = ProfileRow(author_id, username, bio, image)
-    return ArticleRow(
-        article_id,
-        slug,
-        title,
-        description,
-        body,
-        tag_list,
-        created_at,
-        updated_at,
-        favorites_count,
-        author,
-    )
-
-
-# A reader's marks are remembered whole, everything they favorited and everyone they follow,
-# while that is at most this many: then a new article, which changes the pages, changes no
-# reader's marks (conduit.readcache). Beyond it, and with the read cache off, per page.
-WHOLE_MARKS_LIMIT = 2000
-
-
-def _for_viewer(rows: list[ArticleRow], viewer: User | None) -> list[ArticleRow]:
-    """The rows with `favorited` and the author's `following` for the viewer (the shared
-    rows as they are for anonymous viewers): at most one query, remembered until the viewer
-    favorites or follows."""
-    if viewer is None or not rows:
-        return rows
-    marks = None
-    if settings.READ_CACHE_SECONDS:
-        marks = read_through(
-            (viewer_scope(viewer.pk),), ("marks", viewer.pk), lambda: _marks(viewer)
-        )
-    if marks is None:
-        article_ids = tuple(row.id for row in rows)
-        author_ids = tuple(sorted({row.author.id for row in rows}))
-        marks = read_through(
-            (viewer_scope(viewer.pk),),
-            ("marks", viewer.pk, article_ids, author_ids),
-            lambda: _marks(viewer, article_ids, author_ids),
-        )
-    favorited, following = marks
-    return [
-        replace(
-            row,
-            favorited=row.id in favorited,
-            author=replace(row.author, following=row.author.id in following),
-        )
-        if row.id in favorited or row.author.id in following
-        else row
-        for row in rows
-    ]
-
-
-def _marks(
-    viewer: User,
-    article_ids: Sequence[int] | None = None,
-    author_ids: Sequence[int] | None = None,
-) -> tuple[frozenset[int], frozenset[int]] | None:
-    """Which of the articles the viewer favorited, and which of the authors they follow; all
-    of them when no ids are given, or None when they are more than WHOLE_MARKS_LIMIT."""
-    kind = IntegerField()
-    favorites = Favorite.objects.filter(user=viewer)
-    follows = Follow.objects.filter(follower=viewer)
-    if article_ids is not None:
-        favorites = favorites.filter(article_id__in=article_ids)
-    if author_ids is not None:
-        follows = follows.filter(followed_id__in=author_ids)
-    favorited = favorites.annotate(kind=Value(_FAVORITED, output_field=kind)).values_list(
-        "kind", "article_id"
-    )
-    following = follows.annotate(kind=Value(_FOLLOWING, output_field=kind)).values_list(
-        "kind", "followed_id"
-    )
-    pairs = favorited.union(following, all=True)
-    whole = article_ids is None and author_ids is None
-    found = list(pairs[: WHOLE_MARKS_LIMIT + 1] if whole else pairs)
-    if whole and len(found) > WHOLE_MARKS_LIMIT:
-        return None
-    return (
-        frozenset(pk for kind, pk in found if kind == _FAVORITED),
-        frozenset(pk for kind, pk in found if kind == _FOLLOWING),
-    )
+    return [_row(values) for values in articles.values_list(*columns)]
 
 
 def article_page(
@@ -197,14 +96,14 @@ def article_page(
     username and the username of someone who favorited them (the filters combine), and the
     total that match. With `q`, only the articles that match its words, best match first
     (articles.search)."""
-    # A new article changes the lists of its own tags, not the others' (conduit.readcache).
+    # A new article changes the lists of its own tags, not the others' (articles/reads.py).
     holding = tag_scope(tag) if tag and not (author or favorited or q) else LISTS
     rows, count = read_through(
         (ROWS, holding),
         ("article-page", tag, author, favorited, q, page.limit, page.offset),
         lambda: _article_page(page=page, tag=tag, author=author, favorited=favorited, q=q),
     )
-    return _for_viewer(rows, viewer), count
+    return for_viewer(rows, viewer), count
 
 
 def _article_page(
@@ -306,12 +205,12 @@ def article_feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], in
     """A page of the article rows by the authors the viewer follows, newest first, without
     `body`, and their total (summed from the authors' counters)."""
     rows, count = read_through(
-        # A followed author's new article renews the followers' scopes (articles.receivers).
+        # A followed author's new article renews the followers' feeds (articles/reads.py).
         (ROWS, feed_scope(viewer.pk)),
         ("feed-page", viewer.pk, page.limit, page.offset),
         lambda: _feed_page(viewer=viewer, page=page),
     )
-    return _for_viewer(rows, viewer), count
+    return for_viewer(rows, viewer), count
 
 
 def _feed_page(*, viewer: User, page: Page) -> tuple[list[ArticleRow], int]:
@@ -359,7 +258,7 @@ DEEP_PAGE_OFFSET = 200
 
 def _paged(articles: QuerySet[Article], page: Page) -> list[ArticleRow]:
     """The page's rows, newest first."""
-    return [_row(*values) for values in _page_rows(articles, page)]
+    return [_row(values) for values in _page_rows(articles, page)]
 
 
 def _page_rows(articles: QuerySet[Article], page: Page) -> QuerySet[Article]:
@@ -373,7 +272,7 @@ def _page_rows(articles: QuerySet[Article], page: Page) -> QuerySet[Article]:
 
 
 def _rows_of(statement: Statement) -> list[ArticleRow]:
-    return [_row(*values) for values in statement.rows()]
+    return [_row(values) for values in statement.rows()]
 
 
 def article_get(*, slug: str, viewer: User | None) -> ArticleRow:
@@ -392,7 +291,7 @@ def article_get(*, slug: str, viewer: User | None) -> ArticleRow:
         row = _article_row(Article.objects.filter(slug=slug))
     if row is None:
         raise NotFound("article")
-    return _for_viewer([row], viewer)[0]
+    return for_viewer([row], viewer)[0]
 
 
 def _article_row(articles: QuerySet[Article]) -> ArticleRow | None:
@@ -409,16 +308,9 @@ def article_row(article: Article) -> ArticleRow:
     """The row of an article its author has just written, without querying again (nobody
     has favorited it yet, and nobody follows themself)."""
     return ArticleRow(
-        article.pk,
-        article.slug,
-        article.title,
-        article.description,
-        article.body,
-        article.tag_list,
-        article.created_at,
-        article.updated_at,
-        article.favorites_count,
-        profile_row(article.author),
+        **{column: getattr(article, column) for column in LIST_COLUMNS},
+        author=profile_row(article.author),
+        body=article.body,
     )
 
 

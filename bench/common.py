@@ -80,6 +80,7 @@ def server_env(url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "DEBUG": "off",
         "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "EMAIL_URL": "dummymail://",  # a production server needs one; the bench sends none
         "CONN_MAX_AGE": "600",  # persistent connections
         "BENCH_FLOOR_ENABLED": "on",
         "METRICS_ENABLED": "on",  # as in production; only the /metrics view depends on it

@@ -1,15 +1,18 @@
-"""The comments app's receivers of other apps' synchronous hooks (connected in
+"""The comments app's reactions inside other apps' transactions (connected in
 CommentsConfig.ready()).
 
-Why hooks here rather than bus events: the rows must be removed, and announced, inside the
-transaction that removes what they hang on, before a database cascade could remove them
-silently. Bus handlers run after commit, too late.
+Why not bus handlers: the rows must be removed, and announced, inside the transaction that
+removes what they hang on, before a database cascade could remove them silently. Bus
+handlers run after commit, too late (docs/architecture.md, "Reactions").
 
-- Deleting an article deletes its comments, and each must be announced with CommentDeleted.
-  The articles app may not import comments (comments -> articles, never back), so
-  articles.services.article_delete cannot call us; instead comments listens for the article's
-  `pre_delete`, which Django sends inside the deleting transaction.
-- Removing an account (users.signals.account_removing) deletes the user's comments.
+- Removing an account (users.signals.account_removing, the hook users declares for that
+  moment) deletes the user's comments, through the service.
+- Deleting an article deletes its comments, each announced with CommentDeleted. Here a model
+  signal, Article's `pre_delete`: an article is deleted by articles.services.article_delete,
+  but also by Django's deletion collector when a user row is deleted behind the services
+  (the ORM cascades its articles), and only the ORM sees that. Django sends it inside the
+  deleting transaction. (articles may not import comments: comments -> articles, never
+  back.)
 
 Either way the work is handed to comments.services, where the business logic stays.
 """

@@ -8,10 +8,11 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from articles.models import Article
+from articles.reads import article_scope
 from articles.selectors import sees_hidden, visible_article_id
 from comments.models import Comment
 from conduit.errors import NotFound
-from conduit.readcache import article_scope, read_named
+from conduit.readcache import read_named
 from users.models import User
 from users.selectors import PROFILE_COLUMNS, ProfileRow, followed_among, profile_row
 

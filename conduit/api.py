@@ -35,7 +35,7 @@ def _non_negative_int(
     request: Request, name: str, default: int, minimum: int, maximum: int | None = None
 ) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:  # `?offset=` is no integer: refused, as the schema says
         return default
     try:
         value = int(raw)

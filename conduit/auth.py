@@ -19,11 +19,17 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
-from conduit.readcache import read_through, user_scope
+from conduit.readcache import read_through, scope_of
 from events.core.context import bind_actor
 
 _SCHEMES = (b"token", b"bearer")
 logger = logging.getLogger(__name__)
+
+
+def user_scope(user_id: int) -> str:
+    """The read-cache scope of a user's own row: the user behind a token, remembered here, and
+    their profile (users' selectors). Which events renew it: users/reads.py."""
+    return scope_of("user", user_id)
 
 
 def password_fingerprint(user: Any) -> str:

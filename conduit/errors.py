@@ -51,11 +51,13 @@ class NotFound(DomainError):
 
 
 class Forbidden(DomainError):
+    """The caller may not do this (403): not theirs, or not something one may do to oneself."""
+
     status_code = status.HTTP_403_FORBIDDEN
     default_message = "forbidden"
 
-    def __init__(self, resource: str) -> None:
-        super().__init__(resource)
+    def __init__(self, resource: str, message: str | None = None) -> None:
+        super().__init__(resource, message)
 
 
 class Conflict(DomainError):

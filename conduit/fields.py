@@ -1,5 +1,6 @@
 """Input fields that answer in RealWorld's words; shared by every app's input serializers."""
 
+import re
 from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
@@ -22,6 +23,7 @@ class StrictStringMixin:
         "not_a_string": "must be a string",
         "invalid": "is invalid",
         "max_length": "is too long (maximum is {max_length} characters)",
+        "min_length": "is too short (minimum is {min_length} characters)",
     }
 
     def to_internal_value(self, data: Any) -> str:
@@ -44,3 +46,18 @@ class TextField(StrictStringMixin, serializers.CharField):
         for validator in self.validators:
             if isinstance(validator, ProhibitNullCharactersValidator):
                 validator.message = CONTROL_CHARACTERS
+
+
+class PatternField(StrictStringMixin, serializers.CharField):
+    """A string that, trimmed, matches `pattern` whole (conduit/patterns.py); the API schema
+    states the same pattern, whitespace around allowed (conduit/schema.py)."""
+
+    def __init__(self, pattern: str, **kwargs: Any) -> None:
+        self.pattern = pattern
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value and re.fullmatch(self.pattern, value) is None:
+            self.fail("invalid")
+        return value

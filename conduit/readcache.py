@@ -2,29 +2,20 @@
 
 Every remembered read belongs to scopes, and every scope has a version stamp, shared by every
 process (READ_CACHE_STAMPS: a memory-mapped file on one host, `HostStamps`; the shared cache,
-Redis across hosts, `SharedCacheStamps`):
+Redis across hosts, `SharedCacheStamps`). A read is remembered in the process's memory under
+the stamps of its scopes, read together, so a change forgets only the reads of the scopes it
+renews. A reader still answering from an old stamp started before the change was visible, as
+it would have without a cache. With a cache server, what one process computed is kept there
+for the others (`_shared_read`). READ_CACHE_SECONDS=0 turns the cache off.
 
-- ROWS: what any article shows in any list (title, description, tags, favorites count):
-  every list of articles (pages, searches, feeds) and the tags depend on it;
-- LISTS: which articles the lists hold, but for the lists of one tag: `tag_scope(name)`.
-  A new article renews LISTS and its tags' scopes, so the other tags' pages stay; an edit,
-  a delete, a favorite or a hide renews ROWS, since it can show in any list;
-- `article_scope(id)`: one article and its comments (SCOPE_BUCKETS below);
-- `user_scope(id)`: a user's profile and the user behind their token;
-- `viewer_scope(id)`: what a reader favorited and whom they follow (their marks);
-- `feed_scope(id)`: a reader's feed, renewed when they follow or unfollow and when an author
-  they follow writes;
-- `followers_scope(id)`: who follows a user, renewed when someone follows or unfollows them;
-- EVERYTHING, which every read depends on besides its own: the rare changes that show in
-  reads of every kind (a new username or avatar, a deactivation, a change of access) renew
-  it.
-
-A read is remembered in the process's memory under the stamps of its scopes, read together,
-so a write forgets only the reads of the scopes it renews: the inline handlers in
-each app's receivers.py call `forget_reads` right after the commit, with the scopes their
-event changes. A reader still answering from an old stamp started before the change was
-visible, as it would have without a cache. With a cache server, what one process computed is
-kept there for the others (`_shared_read`). READ_CACHE_SECONDS=0 turns the cache off.
+Each app that remembers reads declares its scopes in its `reads.py`, with `RENEWED_BY`: which
+committed events renew which of them (a table of event class -> function of the event giving
+the scopes). An app whose events change the reads of an app below it says so in its own
+`reads.py`, through that app's functions. `register_renewals` subscribes those tables to the
+bus at start-up (ConduitConfig.ready()), one inline handler per event class, run right after
+the commit; conduit/tests/test_scoped_reads.py proves, event by event, that they are enough.
+EVERYTHING is the scope every read belongs to besides its own: the rare changes that show in
+reads of every kind (a new username or avatar, a deactivation, a change of access) renew it.
 
 The memory keeps the objects themselves (an LRU of READ_CACHE_ENTRIES, each for at most
 READ_CACHE_SECONDS), not pickles: unpickling a 20-article page took 200 µs, a quarter of the
@@ -40,7 +31,8 @@ import struct
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +42,10 @@ from django.core.cache import caches
 from prometheus_client import Counter
 
 from conduit.sharedcache import report_failure
+from events.core import bus as event_bus
 from events.core.event import Event
+from events.core.wiring import app_tables
 
-ROWS = "rows"
-LISTS = "lists"
 EVERYTHING = "everything"
 _STAMP = "conduit:stamp:"
 _MISSING = object()
@@ -73,28 +65,10 @@ _hit, _shared_hit, _miss = LOOKUPS.labels("hit"), LOOKUPS.labels("shared"), LOOK
 SCOPE_BUCKETS = 128
 
 
-def article_scope(article_id: int) -> str:
-    return f"article:{article_id % SCOPE_BUCKETS}"
-
-
-def tag_scope(name: str) -> str:
-    return f"tag:{zlib.crc32(name.encode()) % SCOPE_BUCKETS}"
-
-
-def user_scope(user_id: int) -> str:
-    return f"user:{user_id % SCOPE_BUCKETS}"
-
-
-def viewer_scope(user_id: int) -> str:
-    return f"viewer:{user_id % SCOPE_BUCKETS}"
-
-
-def feed_scope(user_id: int) -> str:
-    return f"feed:{user_id % SCOPE_BUCKETS}"
-
-
-def followers_scope(user_id: int) -> str:
-    return f"followers:{user_id % SCOPE_BUCKETS}"
+def scope_of(kind: str, key: int) -> str:
+    """The scope of one object of a kind (an article, a user), by its id or a hash of its
+    name: its bucket of the kind's SCOPE_BUCKETS."""
+    return f"{kind}:{key % SCOPE_BUCKETS}"
 
 
 def stamp_key(scope: str) -> str:
@@ -107,9 +81,51 @@ def forget_reads(*scopes: str) -> None:
     _stamp_store().renew(scopes)
 
 
-def forget_everything(event: Event | None = None) -> None:
-    """The inline handler of the rare events whose change shows in reads of every kind."""
-    forget_reads(EVERYTHING)
+def everything(event: Event) -> tuple[str, ...]:
+    """What the rare events whose change shows in reads of every kind renew."""
+    return (EVERYTHING,)
+
+
+# What renews the reads ------------------------------------------------------------------------
+
+# An app's `reads.RENEWED_BY`: for each event class, the scopes a committed event renews.
+RenewalTable = Mapping[type[Event], Callable[[Any], Iterable[str]]]
+
+
+def renewal_tables() -> dict[str, RenewalTable]:
+    """`RENEWED_BY` of every installed app that has a `reads` module, by app label."""
+    return app_tables("reads", "RENEWED_BY")
+
+
+def renewals() -> dict[type[Event], list[Callable[[Any], Iterable[str]]]]:
+    """Every table merged: for each event class, what each app says it renews."""
+    merged: dict[type[Event], list[Callable[[Any], Iterable[str]]]] = {}
+    for table in renewal_tables().values():
+        for event_type, renewal in table.items():
+            merged.setdefault(event_type, []).append(renewal)
+    return merged
+
+
+@cache
+def _renewals_by_type() -> dict[type[Event], tuple[Callable[[Any], Iterable[str]], ...]]:
+    return {event_type: tuple(scopes) for event_type, scopes in renewals().items()}
+
+
+def renew_reads(event: Event) -> None:
+    """The inline handler of every event class some app's reads.py names: forgets, right
+    after the commit, every scope the tables name for the event, in one renewal. One function
+    for all, so that a failed run is retried by its path like any handler's."""
+    found = _renewals_by_type().get(type(event), ())
+    scopes = dict.fromkeys(scope for renewal in found for scope in renewal(event))
+    if scopes:
+        forget_reads(*scopes)
+
+
+def register_renewals(bus: event_bus.EventBus | None = None) -> None:
+    """Subscribe `renew_reads` to every event class in any app's table (at start-up)."""
+    target = bus or event_bus.shared_event_bus
+    for event_type in renewals():
+        target.subscribe(event_type, renew_reads)
 
 
 def read_through[T](

@@ -5,11 +5,16 @@ the `Token` security scheme, and the envelopes, errors and paging every view's
 from typing import Any
 
 from drf_spectacular import generators
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from conduit.api import MAX_OFFSET, MAX_PAGE_SIZE
+from conduit.fields import PatternField
+from conduit.patterns import NO_NUL, NOT_BLANK, WHITESPACE, padded
 
 # The RealWorld spec's tags.
 AUTH = "User and Authentication"
@@ -71,7 +76,8 @@ ERRORS = envelope(
 
 _ERROR_DESCRIPTIONS = {
     401: "`token`: `is missing` or `is invalid` (or, on login, `credentials`: `invalid`)",
-    403: "the caller may not change it (`article` / `comment`: `forbidden`)",
+    403: "the caller may not do it: not theirs (`article` / `comment`: `forbidden`), or not "
+    "to themselves (`profile`: `cannot follow yourself`, `flag`: `can't flag your own content`)",
     404: "unknown slug, username or comment id (`article` / `profile` / `comment`: `not found`)",
     409: "`username` / `email`: `has already been taken`",
     413: "the body is over the size limit",
@@ -101,3 +107,121 @@ PAGE_PARAMETERS = [
         description="Items to skip.",
     ),
 ]
+
+
+class StrictStringField(OpenApiSerializerFieldExtension):
+    """conduit.fields' strings: blank (empty or whitespace only) is refused unless allowed, a
+    NUL always (DRF's CharField)."""
+
+    target_class = "conduit.fields.StrictStringMixin"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and "enum" not in schema:
+            # Where blank is allowed, drf-spectacular makes this `oneOf` it and "" (maxLength
+            # 0): a minLength of 1 keeps the two branches apart, as oneOf needs.
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+            if isinstance(self.target, PatternField):  # its own rule, around the trimming
+                schema["pattern"] = padded(self.target.pattern)
+                if self.target.allow_blank:  # whitespace only is blank
+                    schema["pattern"] = f"^[{WHITESPACE}]*$|{schema['pattern']}"
+            else:
+                schema["pattern"] = NO_NUL if self.target.allow_blank else NOT_BLANK
+        return schema
+
+
+def document_query_strings(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Every string query parameter refuses a NUL (a POSTPROCESSING_HOOKS entry)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("pattern", NO_NUL)
+    return result
+
+
+def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "parameters": parameters, "description": description}
+
+
+# The links a client (and Schemathesis' stateful phase) follows from one answer to the next
+# request: the identifiers an answer carries, and the operations that take them.
+_USER = "$response.body#/user/username"
+_ARTICLE = "$response.body#/article/slug"
+_USER_LINKS = {
+    "GetProfile": _link("GetProfileByUsername", "The account's profile.", username=_USER),
+    "GetArticlesByAuthor": _link("GetArticles", "The account's articles.", author=_USER),
+    "GetArticlesFavorited": _link("GetArticles", "What it favorited.", favorited=_USER),
+}
+_ARTICLE_LINKS = {
+    "GetArticle": _link("GetArticle", "The article.", slug=_ARTICLE),
+    "UpdateArticle": _link("UpdateArticle", "Edit it (its author).", slug=_ARTICLE),
+    "DeleteArticle": _link("DeleteArticle", "Delete it (its author).", slug=_ARTICLE),
+    "FavoriteArticle": _link("CreateArticleFavorite", "Favorite it.", slug=_ARTICLE),
+    "UnfavoriteArticle": _link("DeleteArticleFavorite", "Unfavorite it.", slug=_ARTICLE),
+    "GetComments": _link("GetArticleComments", "Its comments.", slug=_ARTICLE),
+    "CreateComment": _link("CreateArticleComment", "Comment on it.", slug=_ARTICLE),
+    "FlagArticle": _link("FlagArticle", "Flag it for review.", slug=_ARTICLE),
+    "GetAuthor": _link(
+        "GetProfileByUsername", "Its author.", username="$response.body#/article/author/username"
+    ),
+    "FollowAuthor": _link(
+        "FollowUserByUsername",
+        "Follow its author.",
+        username="$response.body#/article/author/username",
+    ),
+}
+_COMMENT_LINKS = {
+    "DeleteComment": _link(
+        "DeleteArticleComment",
+        "Delete it (its author).",
+        slug="$request.path.slug",
+        comment_id="$response.body#/comment/id",
+    ),
+    "FlagComment": _link(
+        "FlagArticleComment",
+        "Flag it for review.",
+        slug="$request.path.slug",
+        comment_id="$response.body#/comment/id",
+    ),
+}
+_PROFILE_LINKS = {
+    "FollowProfile": _link(
+        "FollowUserByUsername", "Follow them.", username="$response.body#/profile/username"
+    ),
+    "UnfollowProfile": _link(
+        "UnfollowUserByUsername", "Unfollow them.", username="$response.body#/profile/username"
+    ),
+    "GetArticlesByProfile": _link(
+        "GetArticles", "Their articles.", author="$response.body#/profile/username"
+    ),
+}
+LINKS = {
+    ("CreateUser", "201"): _USER_LINKS,
+    ("Login", "200"): _USER_LINKS,
+    ("GetCurrentUser", "200"): _USER_LINKS,
+    ("UpdateCurrentUser", "200"): _USER_LINKS,
+    ("CreateArticle", "201"): _ARTICLE_LINKS,
+    ("GetArticle", "200"): _ARTICLE_LINKS,
+    ("UpdateArticle", "200"): _ARTICLE_LINKS,
+    ("CreateArticleFavorite", "200"): _ARTICLE_LINKS,
+    ("CreateArticleComment", "201"): _COMMENT_LINKS,
+    ("GetProfileByUsername", "200"): _PROFILE_LINKS,
+    ("FollowUserByUsername", "200"): _PROFILE_LINKS,
+}
+
+
+def declare_links(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """OpenAPI links from each answer to the operations its identifiers feed (a
+    POSTPROCESSING_HOOKS entry)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                links = LINKS.get((operation.get("operationId"), status))
+                if links:
+                    response["links"] = links
+    return result

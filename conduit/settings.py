@@ -1,7 +1,8 @@
 """Conduit settings: everything comes from the environment (django-environ).
 
-Development needs no environment at all: SQLite in the project folder, DEBUG on.
-Production sets DEBUG=off, SECRET_KEY and DATABASE_URL and refuses to start without a key.
+DEBUG is off unless set: `make run`, `make test`, `make lint` and `make bench` turn it on for
+development. With DEBUG off a server refuses to start without a strong SECRET_KEY and an
+EMAIL_URL (conduit/deployment.py); other commands (createsuperuser, migrate) still run.
 """
 
 from pathlib import Path
@@ -14,12 +15,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 
+# The development key is in the repository, so it is used only when DEBUG is explicitly on.
+# Without DEBUG, an unset key stays empty: Django refuses to sign anything with it, and a
+# server refuses to start (conduit/deployment.py), in one line that says how to make one.
 _DEV_SECRET_KEY = "conduit-development-only-secret-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 
@@ -200,12 +202,32 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The 429 of every throttled operation.
         "events.system.security.schema.document_rate_limits",
+        "conduit.schema.document_query_strings",  # no NUL in a query parameter
+        "conduit.schema.declare_links",  # the identifiers an answer gives to other operations
     ],
 }
 
-# The API carries its credentials in the Authorization header, never in cookies.
-CORS_ALLOW_ALL_ORIGINS = env.bool("CORS_ALLOW_ALL_ORIGINS", default=True)
+# The API carries its credentials in the Authorization header, never in cookies. Any origin
+# may call it only in development (DEBUG on, no list given); with DEBUG off only the listed
+# origins (`https://app.example.com,...`), none when unset.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = DEBUG and not CORS_ALLOWED_ORIGINS
+
+# HTTPS (docs/configuration.md, "Production"): off by default so that a plain-HTTP server
+# still answers; behind TLS turn them on. SECURE_PROXY_SSL_HEADER is the header and value a
+# TLS-terminating proxy sets, `HTTP_X_FORWARDED_PROTO,https`.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is a header and a value: HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 
 JWT_SECRET = env.str("JWT_SECRET", default=SECRET_KEY)
@@ -248,11 +270,16 @@ ANALYTICS_SLOW_QUERY_MS = env.float("ANALYTICS_SLOW_QUERY_MS", default=200.0)
 ANALYTICS_HIGH_TRAFFIC_PER_MINUTE = env.int("ANALYTICS_HIGH_TRAFFIC_PER_MINUTE", default=10_000)
 
 # Email (the welcome email, users/emails.py; milestone notices to ADMINS, articles/milestones.py),
-# sent from the worker. EMAIL_URL as django-environ reads it: consolemail:// (the default:
-# printed by the worker, as under `make run`), smtp://user:password@host:587, smtp+tls://...,
-# filemail:////abs/dir (four slashes for an absolute directory), memorymail://. Tests use
+# sent from the worker. EMAIL_URL as django-environ reads it: smtp://user:password@host:587,
+# smtp+tls://..., filemail:////abs/dir (four slashes for an absolute directory), consolemail://
+# (printed by the worker: the default with DEBUG on, as under `make run`), memorymail://.
+# With DEBUG off it must be set: unset, a server refuses to start, `check --deploy` reports
+# it, and a send fails (so a delivery is retried) rather than mail going nowhere. Tests use
 # Django's locmem backend.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://" if DEBUG else "")
+_email = environ.Env.email_url_config(EMAIL_URL or "consolemail://")
+if not EMAIL_URL:
+    _email["EMAIL_BACKEND"] = "conduit.mail.UnconfiguredEmailBackend"
 _email_options = {
     "smtp": {
         "host": _email["EMAIL_HOST"],

@@ -13,9 +13,6 @@ class TagEvent(Event):
     abstract: ClassVar[bool] = True
     aggregate_type: ClassVar[str] = "tag"
     aggregate_id_field: ClassVar[str] = "name"
-    # Published in the transaction of the article event that changed the tags (which
-    # invalidates the reads), or for a tag no article uses (which no read lists).
-    changes_reads: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,15 +2,16 @@
 
 from functools import lru_cache
 
-from conduit.readcache import LISTS, ROWS, read_through
+from conduit.readcache import read_through
 from conduit.statements import Statement
 from tags.models import Tag
+from tags.reads import TAGS_IN_USE
 
 
 def tag_names_in_use() -> list[str]:
     """Every tag attached to at least one article, most used first, then by name (read from
-    the tags' counters, and remembered until the next business change)."""
-    return read_through((ROWS, LISTS), ("tags-in-use",), _tags_in_use().column)
+    the tags' counters, and remembered until an article renews them: tags/reads.py)."""
+    return read_through((TAGS_IN_USE,), ("tags-in-use",), _tags_in_use().column)
 
 
 @lru_cache(maxsize=1)

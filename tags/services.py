@@ -26,10 +26,14 @@ TAGS_PER_ARTICLE_MAX = 25
 
 def tag_names_clean(names: Sequence[str]) -> list[str]:
     """Trimmed names, duplicates dropped, sorted (RealWorld's `tagList` order, so it is stored
-    as it is served); 422 for blank, long or control-character names, or too many of them."""
-    cleaned = sorted({name.strip() for name in names})
-    if len(cleaned) > TAGS_PER_ARTICLE_MAX:
+    as it is served); 422 for blank, long or control-character names, or too many of them.
+    The count and the lengths are those of the list as sent, as the API schema states them
+    (maxItems, maxLength)."""
+    if len(names) > TAGS_PER_ARTICLE_MAX:
         raise Invalid("tagList", f"is too long (maximum is {TAGS_PER_ARTICLE_MAX} tags)")
+    if any(len(name) > TAG_NAME_MAX_LENGTH for name in names):
+        raise Invalid("tagList", f"names are at most {TAG_NAME_MAX_LENGTH} characters")
+    cleaned = sorted({name.strip() for name in names})
     if any(not name for name in cleaned):
         raise Invalid("tagList", "can't contain blank names")
     if any(len(name) > TAG_NAME_MAX_LENGTH for name in cleaned):

@@ -44,8 +44,6 @@ class UserLoggedIn(UserEvent):
         "the login's security record is UserLoginAttempted, which the detectors consume; this "
         "is the account's own history in the audit trail"
     )
-
-    changes_reads: ClassVar[bool] = False  # last_login is shown by no read
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("username",)}
 
     user_id: int

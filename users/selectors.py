@@ -1,18 +1,14 @@
-"""Reads for users and profiles, remembered until the next business change (conduit.readcache)."""
+"""Reads for users and profiles, remembered until a change renews them (users/reads.py)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conduit.auth import user_scope
 from conduit.errors import NotFound
-from conduit.readcache import (
-    followers_scope,
-    read_named,
-    read_through,
-    user_scope,
-    viewer_scope,
-)
+from conduit.readcache import read_named, read_through
 from users.models import Follow, User
+from users.reads import followers_scope, viewer_scope
 
 
 def followed_among(viewer: Any, user_ids: Iterable[int]) -> frozenset[int]:

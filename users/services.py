@@ -12,7 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conduit.auth import kept_token_id
-from conduit.errors import Conflict, DomainError, Invalid, InvalidCredentials, NotFound
+from conduit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    InvalidCredentials,
+    NotFound,
+)
 from conduit.inserts import insert_new
 from events import bus
 from events.core.operations import bulk_apply, bulk_operation
@@ -196,9 +203,10 @@ def user_update(
 
 
 def user_follow(*, follower: User, followed: User) -> bool:
-    """`follower` follows `followed`; True when that is new. Following yourself is Invalid."""
+    """`follower` follows `followed`; True when that is new. Following yourself is Forbidden
+    (403: a valid request this caller may not make, which no schema can rule out)."""
     if follower.pk == followed.pk:
-        raise Invalid("profile", "cannot follow yourself")
+        raise Forbidden("profile", "cannot follow yourself")
     with unit_of_work():
         # The unique (follower, followed) index settles a concurrent twin (conduit/inserts.py).
         created = bool(insert_new([Follow(follower=follower, followed=followed)]))

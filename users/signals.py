@@ -1,12 +1,13 @@
-"""The synchronous hooks users offers the apps above it.
+"""The synchronous hooks users offers the apps above it: Django Signals, declared here by the
+app that sends them and named for the moment they mark. Each is used only where the reaction
+must share the sender's transaction or answer it; a reaction to a committed fact is a bus
+handler instead (docs/architecture.md, "Reactions"). users may not import the apps above it
+(they import users), so they connect to these in their ready().
 
 `account_removing` is sent by users.services.user_delete inside its transaction, before the
 account row goes, with `user`. The apps that own rows of the user (articles, favorites,
 comments) remove them through their own services there, each publishing its events and
-keeping its counters, instead of letting a database cascade remove them silently. users may
-not import those apps (they import users), so they connect to this signal in their ready();
-it is the same pattern as comments' `pre_delete` receiver on Article, but sent before Django's
-deletion collector has gathered anything.
+keeping its counters, instead of letting a database cascade remove them silently.
 
 `account_anonymising` is sent by users.services.user_anonymise inside its transaction, with
 `user`, before the account is anonymised (its content kept: `cleanup_user_data

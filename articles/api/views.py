@@ -16,7 +16,7 @@ from articles.api.serializers import (
     ArticleUpdateInput,
     article_data,
 )
-from articles.search import MAX_QUERY_LENGTH
+from articles.search_queries import MAX_QUERY_LENGTH
 from articles.selectors import (
     ArticleRow,
     article_feed_page,

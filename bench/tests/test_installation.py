@@ -30,7 +30,7 @@ def test_a_production_server_has_no_bench_app():
 
 
 def test_development_and_benchmark_servers_have_it():
-    assert installed_apps().stdout == "True\n"
+    assert installed_apps(DEBUG="on").stdout == "True\n"  # development: DEBUG is off unless set
     assert installed_apps(DEBUG="off", SECRET_KEY="k", BENCH_FLOOR_ENABLED="on").stdout == "True\n"
 
 

@@ -6,14 +6,12 @@ import pytest
 from django.core.cache import caches
 
 from articles.models import Article
+from articles.reads import LISTS, ROWS, article_scope
 from articles.tests.factories import ArticleFactory, FavoriteFactory
 from conduit.readcache import (
     EVERYTHING,
-    LISTS,
     LOOKUPS,
-    ROWS,
     HostStamps,
-    article_scope,
     clear_memory,
     forget_reads,
     read_through,
@@ -226,7 +224,7 @@ def test_a_readers_marks_are_remembered_whole_so_a_new_article_leaves_them(
 def test_a_reader_with_more_marks_than_remembered_whole_gets_them_per_page(
     client_for, alice, bob, monkeypatch
 ):
-    monkeypatch.setattr("articles.selectors.WHOLE_MARKS_LIMIT", 1)
+    monkeypatch.setattr("articles.marks.WHOLE_MARKS_LIMIT", 1)
     first, second = ArticleFactory(author=bob), ArticleFactory(author=bob)
     FavoriteFactory(user=alice, article=first)
     FavoriteFactory(user=alice, article=second)

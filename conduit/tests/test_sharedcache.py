@@ -160,7 +160,8 @@ def test_make_serve_stops_before_gunicorn_when_the_shared_cache_cannot_be_reache
     env = os.environ | {
         "CACHE_URL": NOBODY_LISTENS,
         "DEBUG": "off",
-        "SECRET_KEY": "a-key-for-this-test-only",
+        "SECRET_KEY": "a-key-for-this-test-only-long-and-varied-enough-0123456789",
+        "EMAIL_URL": "consolemail://",
         "PORT": "8110",
     }
     finished = subprocess.run(

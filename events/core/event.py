@@ -46,12 +46,6 @@ class Event:
     aggregate_id_field: ClassVar[str] = ""
     # A base class that only declares what its events share (the aggregate).
     abstract: ClassVar[bool] = True
-    # Whether a committed event of this class can change what some API read shows. A class
-    # that changes none says so (a login; a fact always published beside another event that
-    # does); the read cache's invalidation is wired to exactly the classes that do
-    # (each app's receivers.py), and conduit/tests/test_read_invalidation.py holds the two
-    # together, so a new event class cannot be forgotten.
-    changes_reads: ClassVar[bool] = True
     # Whether a published event is appended to the audit trail (events/outbox.py). A class
     # that is no business change (a page view, a search) says False, and says in `kept_as`
     # what is kept of it instead (a count, a daily total). It still goes through the bus to

@@ -34,12 +34,18 @@ HandlerTable = Mapping[type[Event], Sequence[Callable[[Any], Any] | Background]]
 
 def handler_tables() -> dict[str, HandlerTable]:
     """`EVENT_HANDLERS` of every installed app that has a receivers module."""
+    return app_tables("receivers", "EVENT_HANDLERS")
+
+
+def app_tables(module: str, name: str) -> dict[str, Any]:
+    """The table called `name` in the `module` of every installed app that has one, by app
+    label (receivers.EVENT_HANDLERS; reads.RENEWED_BY, conduit.readcache)."""
     tables = {}
     for app_config in apps.get_app_configs():
-        module_name = f"{app_config.name}.receivers"
+        module_name = f"{app_config.name}.{module}"
         if find_spec(module_name) is None:
             continue
-        table = getattr(import_module(module_name), "EVENT_HANDLERS", None)
+        table = getattr(import_module(module_name), name, None)
         if table is not None:
             tables[app_config.label] = table
     return tables

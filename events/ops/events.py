@@ -17,11 +17,10 @@ from events.core.event import Event
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MaintenanceEvent(Event):
-    """What every maintenance event shares: its category, and that it changes no read."""
+    """What every maintenance event shares: its category."""
 
     abstract: ClassVar[bool] = True
     category: ClassVar[str] = "maintenance"
-    changes_reads: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

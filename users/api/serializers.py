@@ -1,16 +1,18 @@
 """Input serializers (types, blanks, formats) and the RealWorld user and profile objects."""
 
+import unicodedata
 from typing import Any
 
 from rest_framework import serializers
 
-from conduit.fields import StrictStringMixin, TextField
+from conduit.fields import PatternField, StrictStringMixin, TextField
+from conduit.patterns import EMAIL, HTTP_URL, USERNAME
 from users.selectors import ProfileRow
 from users.validators import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
-    USERNAME_PATTERN,
 )
 
 BIO_MAX_LENGTH = 10_000
@@ -23,32 +25,38 @@ class PasswordField(StrictStringMixin, serializers.CharField):
         super().__init__(trim_whitespace=False, **kwargs)
 
 
-class UsernameField(StrictStringMixin, serializers.RegexField):
+class UsernameField(PatternField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            USERNAME_PATTERN,
-            max_length=USERNAME_MAX_LENGTH,
-            **kwargs,
-        )
+        super().__init__(USERNAME, max_length=USERNAME_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        # NFKC first, as the services store it: a decomposed "a" + U+0301 is the letter "á".
+        if isinstance(data, str):
+            data = unicodedata.normalize("NFKC", data)
+        return super().to_internal_value(data)
 
 
-class EmailField(StrictStringMixin, serializers.EmailField):
+class EmailField(PatternField):
+    """An address as conduit.patterns.EMAIL has it (the schema states the same pattern)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
+        super().__init__(EMAIL, max_length=EMAIL_MAX_LENGTH, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         return super().to_internal_value(data).lower()
 
 
-class ImageUrlField(StrictStringMixin, serializers.URLField):
+class ImageUrlField(PatternField):
+    """An http(s) address as conduit.patterns.HTTP_URL has it (the schema states the same)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=IMAGE_MAX_LENGTH, **kwargs)
+        super().__init__(HTTP_URL, max_length=IMAGE_MAX_LENGTH, **kwargs)
 
 
 class UserRegisterInputSerializer(serializers.Serializer):
     username = UsernameField()
     email = EmailField()
-    password = PasswordField()
+    password = PasswordField(min_length=PASSWORD_MIN_LENGTH)
 
 
 class UserLoginInputSerializer(serializers.Serializer):
@@ -62,7 +70,7 @@ class UserUpdateInputSerializer(serializers.Serializer):
 
     email = EmailField(required=False)
     username = UsernameField(required=False)
-    password = PasswordField(required=False)
+    password = PasswordField(required=False, min_length=PASSWORD_MIN_LENGTH)
     bio = TextField(required=False, allow_null=True, allow_blank=True, max_length=BIO_MAX_LENGTH)
     image = ImageUrlField(required=False, allow_null=True, allow_blank=True)
 

@@ -120,7 +120,7 @@ class ProfileFollowApi(APIView):
         operation_id="FollowUserByUsername",
         tags=[PROFILE],
         request=None,
-        responses={200: PROFILE_RESPONSE, **errors(401, 404, 422)},
+        responses={200: PROFILE_RESPONSE, **errors(401, 403, 404)},
     )
     def post(self, request: Request, username: str) -> Response:
         user = selectors.user_find(username=username)

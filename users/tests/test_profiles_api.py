@@ -123,7 +123,7 @@ def test_bobs_unfollow_leaves_charlies_follow_of_alice(client_for, alice, bob, c
 def test_alice_cannot_follow_herself(client_for, alice, mock_event_bus):
     response = client_for(alice).post(follow_url("alice"))
 
-    assert response.status_code == 422
+    assert response.status_code == 403
     assert response.json() == {"errors": {"profile": ["cannot follow yourself"]}}
     assert not Follow.objects.exists()
     mock_event_bus.assert_nothing_published()

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conduit.errors import Conflict, Invalid, InvalidCredentials
+from conduit.errors import Conflict, Forbidden, Invalid, InvalidCredentials
 from events.models import EventRecord
 from events.outbox import event_from_record
 from users import services
@@ -217,7 +217,7 @@ def test_user_update_refuses_blank_identity_fields(alice, mock_event_bus):
 
 @pytest.mark.django_db
 def test_following_is_refused_for_oneself_and_unfollowing_oneself_is_a_no_op(alice, mock_event_bus):
-    with pytest.raises(Invalid):
+    with pytest.raises(Forbidden):
         user_follow(follower=alice, followed=alice)
 
     assert user_unfollow(follower=alice, followed=alice) is False

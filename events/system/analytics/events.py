@@ -17,11 +17,10 @@ from events.core.event import Event
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnalyticsEvent(Event):
-    """What every analytics event shares: its category, and that it changes no read."""
+    """What every analytics event shares: its category."""
 
     abstract: ClassVar[bool] = True
     category: ClassVar[str] = "analytics"
-    changes_reads: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from events.system.analytics import flush, services, slowqueries, tally
 
 # The article list's query parameters that narrow it, each a kind of search; `q` is the
-# full-text search (articles/search.py), which ignores a blank query.
+# full-text search (articles/search_queries.py), which ignores a blank query.
 SEARCH_FILTERS = ("tag", "author", "favorited", "q")
 
 

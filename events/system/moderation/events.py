@@ -7,7 +7,8 @@ create, and the admin's review queue. Each is filed under its review item (one p
 or comment, `moderation.ModerationItem`), and names the content: `content_type` is "article"
 or "comment", `article_id` is the article (a comment's article for a comment) and
 `comment_id` the comment (None for an article). The three that change visibility,
-ContentHidden, ContentApproved and ContentRemoved, change API reads; the others none.
+ContentHidden, ContentApproved and ContentRemoved, change API reads (moderation/reads.py);
+the others none.
 """
 
 from dataclasses import dataclass
@@ -24,7 +25,6 @@ class ModerationEvent(Event):
     category: ClassVar[str] = "moderation"
     aggregate_type: ClassVar[str] = "moderation_item"
     aggregate_id_field: ClassVar[str] = "item_id"
-    changes_reads: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,8 +70,6 @@ class ContentHidden(ModerationEvent):
     `trigger` is "spam" (a score at or over the hiding threshold) or "flags" (enough
     distinct readers flagged it)."""
 
-    changes_reads: ClassVar[bool] = True
-
     item_id: int
     content_type: str
     article_id: int
@@ -84,8 +82,6 @@ class ContentHidden(ModerationEvent):
 class ContentApproved(ModerationEvent):
     """A moderator approved the content: its flags are resolved and it is visible again
     (`was_hidden`: whether it had been hidden), everywhere, in every count."""
-
-    changes_reads: ClassVar[bool] = True
 
     item_id: int
     content_type: str
@@ -100,8 +96,6 @@ class ContentApproved(ModerationEvent):
 class ContentRemoved(ModerationEvent):
     """A moderator removed the content: hidden for good (`was_hidden`: whether it already
     was), its row kept for the audit trail."""
-
-    changes_reads: ClassVar[bool] = True
 
     item_id: int
     content_type: str

@@ -1,17 +1,16 @@
 """moderation's wiring: the spam check runs in the worker after every article create and
 update and every comment create (so it never slows the write, and the author is not told);
-the events that change what is visible invalidate the read cache, and take a hidden article
-out of the full-text index or put an approved one back, in the worker (articles/search.py)."""
+the events that change what is visible take a hidden article out of the full-text index or
+put an approved one back, in the worker (articles/search.py). Which reads they renew is
+moderation/reads.py."""
 
 from articles.events import ArticleCreated, ArticleUpdated
+from articles.models import Article
 from articles.search import search_index_refresh
 from comments.events import ArticleCommentAdded
-from conduit.readcache import ROWS, article_scope, forget_reads
 from events.core.wiring import HandlerTable, background
 from events.system.moderation.events import ContentApproved, ContentHidden, ContentRemoved
 from events.system.moderation.services import content_check_spam
-
-TEXT_FIELDS = frozenset({"title", "description", "body"})
 
 
 def check_article_for_spam(event: ArticleCreated) -> None:
@@ -21,21 +20,13 @@ def check_article_for_spam(event: ArticleCreated) -> None:
 
 def check_edited_article_for_spam(event: ArticleUpdated) -> None:
     """Score the article again when its text changed."""
-    if TEXT_FIELDS.intersection(event.changed_fields):
+    if set(Article.TEXT_FIELDS).intersection(event.changed_fields):
         content_check_spam(article_id=event.article_id)
 
 
 def check_comment_for_spam(event: ArticleCommentAdded) -> None:
     """Score the new comment; flag or hide it when it looks like spam."""
     content_check_spam(comment_id=event.comment_id)
-
-
-def forget_moderated_reads(event: ContentHidden | ContentApproved | ContentRemoved) -> None:
-    """A comment shows on its article's page alone; an article in lists too."""
-    if event.content_type == "article":
-        forget_reads(ROWS, article_scope(event.article_id))
-    else:
-        forget_reads(article_scope(event.article_id))
 
 
 def reindex_moderated_article(event: ContentHidden | ContentApproved | ContentRemoved) -> None:
@@ -49,7 +40,7 @@ EVENT_HANDLERS: HandlerTable = {
     ArticleCreated: [background(check_article_for_spam)],
     ArticleUpdated: [background(check_edited_article_for_spam)],
     ArticleCommentAdded: [background(check_comment_for_spam)],
-    ContentHidden: [forget_moderated_reads, background(reindex_moderated_article)],
-    ContentApproved: [forget_moderated_reads, background(reindex_moderated_article)],
-    ContentRemoved: [forget_moderated_reads, background(reindex_moderated_article)],
+    ContentHidden: [background(reindex_moderated_article)],
+    ContentApproved: [background(reindex_moderated_article)],
+    ContentRemoved: [background(reindex_moderated_article)],
 }

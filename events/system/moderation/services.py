@@ -18,7 +18,7 @@ from articles.models import Article
 from articles.services import article_lock, article_set_hidden
 from comments.models import Comment
 from comments.services import comment_set_hidden
-from conduit.errors import Invalid, NotFound
+from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
 from events.core.unit_of_work import unit_of_work
 from events.ops.events import BulkOperationCompleted
@@ -47,14 +47,14 @@ def content_flag(
     *, user: User, article: Article, comment: Comment | None = None, reason: str, note: str = ""
 ) -> Flag:
     """A reader flags an article (or one of its comments) for review; their flag, which a
-    repeat returns unchanged. Flagging your own content is Invalid. Once
+    repeat returns unchanged. Flagging your own content is Forbidden (403). Once
     MODERATION_FLAGS_TO_HIDE distinct readers have open flags on it, it is hidden pending
     review."""
     if reason not in Reason.values:
         raise Invalid("reason", "is invalid")
     content = comment or article
     if content.author_id == user.pk:
-        raise Invalid("flag", "can't flag your own content")
+        raise Forbidden("flag", "can't flag your own content")
     item = _item_for(article=article, comment=comment, scored=True)
     flag = Flag.objects.filter(item=item, flagger=user).first()
     if flag is not None:
@@ -201,7 +201,10 @@ def _lock_item(item: ModerationItem) -> ModerationItem:
 
 
 def _score(article: Article, comment: Comment | None) -> Verdict:
-    text = comment.body if comment else f"{article.title}\n{article.description}\n{article.body}"
+    if comment is not None:
+        text = comment.body
+    else:
+        text = "\n".join(getattr(article, field) for field in Article.TEXT_FIELDS)
     return spam_verdict(text, repeats=earlier_repeats(article=article, comment=comment))
 
 

@@ -2,8 +2,8 @@
 
 Published by the security app's services (security/services.py), some of them by its
 hooks (security/hooks.py). A new password or email changes the user behind a token, which
-reads remember (UserPasswordChanged and UserEmailChanged forget it); no other security event
-changes what an API read shows. Every one is filed under the account it concerns, or under
+reads remember (security/reads.py renews it); no other security event changes what an API
+read shows. Every one is filed under the account it concerns, or under
 none when no account is known (an unknown email, an address failing against many): never
 under a client address, which is personal data that forgetting an account blanks from the
 payloads (`personal_data`). What one address did is in the security app's tables and admin.
@@ -18,12 +18,11 @@ from events.core.event import Event
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecurityEvent(Event):
-    """What every security event shares: its category, that it changes no read, and the
-    account it is filed under (`user_id`, None when no account is known)."""
+    """What every security event shares: its category, and the account it is filed under
+    (`user_id`, None when no account is known)."""
 
     abstract: ClassVar[bool] = True
     category: ClassVar[str] = "security"
-    changes_reads: ClassVar[bool] = False
     aggregate_type: ClassVar[str] = "user"
     aggregate_id_field: ClassVar[str] = "user_id"
 
@@ -111,10 +110,6 @@ class UserPasswordChanged(SecurityEvent):
     the password it was issued under), but the one a PUT /user came through
     (PASSWORD_CHANGE_KEEPS_TOKEN)."""
 
-    # The user behind a token is remembered: a change saved outside the services is seen
-    # at once through this event's inline handler.
-    changes_reads: ClassVar[bool] = True
-
     user_id: int
 
 
@@ -126,10 +121,6 @@ class UserEmailChanged(SecurityEvent):
 
     # Blanked when the account is forgotten (Event.personal_data, events/ops/redaction.py).
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("old_email", "new_email")}
-
-    # The user behind a token is remembered: a change saved outside the services is seen
-    # at once through this event's inline handler.
-    changes_reads: ClassVar[bool] = True
 
     user_id: int
     old_email: str

@@ -4,7 +4,6 @@ the login's own transaction (hooks.py), so it cannot fail open. Detection runs d
 worker, off the request's path; so does every email to the account's owner (notices.py).
 Staff's alerts are maintenance's (events/system/maintenance/alerts.py)."""
 
-from conduit.readcache import forget_reads, user_scope
 from events.core.wiring import HandlerTable, background
 from events.system.security import notices, services
 from events.system.security.events import (
@@ -33,22 +32,13 @@ def flag_new_ip_after_lock(event: UserLoginAttempted) -> None:
         )
 
 
-def forget_the_users_reads(event: UserPasswordChanged | UserEmailChanged) -> None:
-    """The user behind a token is remembered (conduit/auth.py): a change saved by a path that
-    publishes no profile update (`changepassword`, a shell) must be seen at once too."""
-    forget_reads(user_scope(event.user_id))
-
-
 EVENT_HANDLERS: HandlerTable = {
     UserLoginAttempted: [
         background(detect_credential_stuffing),
         background(flag_new_ip_after_lock),
     ],
-    UserPasswordChanged: [
-        forget_the_users_reads,
-        background(notices.tell_owner_of_password_change),
-    ],
-    UserEmailChanged: [forget_the_users_reads, background(notices.tell_owner_of_email_change)],
+    UserPasswordChanged: [background(notices.tell_owner_of_password_change)],
+    UserEmailChanged: [background(notices.tell_owner_of_email_change)],
     UserAccountLocked: [background(notices.tell_owner_of_lock)],
     SuspiciousLoginActivity: [background(notices.tell_owner_of_new_address_after_lock)],
 }

@@ -46,7 +46,7 @@ class ArticleFlagApi(APIView):
         description=EXTENSION,
         tags=[MODERATION],
         request=FLAG_REQUEST,
-        responses={200: FLAG, **errors(401, 404, 413, 422)},
+        responses={200: FLAG, **errors(401, 403, 404, 413, 422)},
     )
     def post(self, request: Request, slug: str) -> Response:
         return _flag(request, article_find(slug=slug))
@@ -61,7 +61,7 @@ class CommentFlagApi(APIView):
         description=EXTENSION,
         tags=[MODERATION],
         request=FLAG_REQUEST,
-        responses={200: FLAG, **errors(401, 404, 413, 422)},
+        responses={200: FLAG, **errors(401, 403, 404, 413, 422)},
     )
     def post(self, request: Request, slug: str, comment_id: int) -> Response:
         article = article_find(slug=slug)

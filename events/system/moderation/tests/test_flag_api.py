@@ -124,7 +124,7 @@ def test_alice_cannot_flag_her_own_article_or_comment(client_for, alice):
     for path in ("/api/articles/dragons/flag", f"/api/articles/dragons/comments/{comment.pk}/flag"):
         response = flag(client_for(alice), path)
 
-        assert response.status_code == 422
+        assert response.status_code == 403
         assert response.json() == {"errors": {"flag": ["can't flag your own content"]}}
     assert not Flag.objects.exists()
 

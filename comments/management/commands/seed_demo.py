@@ -1,4 +1,5 @@
-"""`manage.py seed_demo [--if-empty]`: a small demo data set, written through the services."""
+"""`manage.py seed_demo [--if-empty]`: a small demo data set, written through the services.
+Here, in the top domain app, because it writes to every app (comments included)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
