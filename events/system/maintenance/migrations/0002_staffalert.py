@@ -6,10 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
-    dependencies = [
-    ]
+    dependencies = [("maintenance", "0001_moved_handler_paths")]
 
     operations = [
         migrations.CreateModel(
