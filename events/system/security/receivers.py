@@ -14,6 +14,7 @@ from events.system.security.events import (
     UserPasswordChanged,
 )
 from events.system.security.models import LoginAttempt
+from users.events import UserProfileUpdated
 
 FAILED = LoginAttempt.Outcome.FAILED
 
@@ -30,6 +31,26 @@ def flag_new_ip_after_lock(event: UserLoginAttempted) -> None:
         services.new_ip_after_lock_report_if_due(
             user_id=event.user_id, client_ip=event.client_ip, at=event.occurred_at
         )
+
+
+# Handlers no longer wired, kept so that deliveries written before this layout still run
+# (events/system/maintenance/migrations/0001_moved_handler_paths.py names them).
+
+
+def lock_account_after_failed_logins(event: UserLoginAttempted) -> None:
+    """Formerly the lockout, after the attempt's commit; now decided in the login's own
+    transaction (hooks.py). A delivery left from before decides the lock it was due."""
+    if event.outcome == FAILED:
+        services.login_lock_if_due(
+            email=event.email, user_id=event.user_id, client_ip=event.client_ip
+        )
+
+
+def announce_password_change(event: UserProfileUpdated) -> None:
+    """Formerly the password change's announcement; now the user model's save announces it
+    (hooks.py). A delivery left from before announces it once (bus.publish_once)."""
+    if "password" in event.changed_fields:
+        services.password_change_announce_once(user_id=event.user_id)
 
 
 EVENT_HANDLERS: HandlerTable = {

@@ -306,6 +306,12 @@ def password_change_announce(*, user_id: int) -> None:
         bus.publish(UserPasswordChanged(user_id=user_id))
 
 
+def password_change_announce_once(*, user_id: int) -> None:
+    """The former background handler's announcement (receivers.announce_password_change):
+    once per profile update, however often its delivery runs (bus.publish_once)."""
+    bus.publish_once(UserPasswordChanged(user_id=user_id))
+
+
 def email_change_announce(*, user_id: int, old_email: str, new_email: str) -> None:
     """Announce that an account's email changed, by whatever path (both addresses are told)."""
     with unit_of_work():
