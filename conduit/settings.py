@@ -142,6 +142,9 @@ READ_CACHE_STAMPS = env.str(
 )
 
 AUTH_USER_MODEL = "users.User"
+# The admin's login checks credentials through users.services.user_login: the API's lockout
+# and audit apply to it too (users/backends.py, docs/security.md).
+AUTHENTICATION_BACKENDS = ["users.backends.LoginServiceBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One password rule (users/validators.py) for the API, the admin's forms and the commands.
@@ -332,16 +335,21 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Conduit <conduit@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[Conduit] "
-# The staff told about milestones: comma-separated addresses.
+# The staff told about milestones and alerts (suspicious logins, traffic spikes, spam,
+# constraint violations, orphaned data; events/security/alerts.py): comma-separated
+# addresses, or "Name <address>" entries.
 ADMINS = env.list("ADMINS", default=[])
 # Staff hear of every this-many-th article (100th, 200th, ...); 0 turns the notices off.
 ARTICLES_MILESTONE_EVERY = env.int("ARTICLES_MILESTONE_EVERY", default=100)
 
-# Security (security/; README, "Security"). The lockout: this many failed logins for one
-# account within the window lock it for SECURITY_LOCKOUT_SECONDS.
+# Security (security/; docs/security.md). The lockout: this many failed logins of one email
+# from one address within the window lock that email for that address for
+# SECURITY_LOCKOUT_SECONDS; failures from SECURITY_ACCOUNT_LOCK_ADDRESSES distinct addresses
+# within the window lock it for every address.
 SECURITY_LOCKOUT_FAILURES = env.int("SECURITY_LOCKOUT_FAILURES", default=5)
 SECURITY_LOCKOUT_WINDOW_SECONDS = env.int("SECURITY_LOCKOUT_WINDOW_SECONDS", default=900)
 SECURITY_LOCKOUT_SECONDS = env.int("SECURITY_LOCKOUT_SECONDS", default=900)
+SECURITY_ACCOUNT_LOCK_ADDRESSES = env.int("SECURITY_ACCOUNT_LOCK_ADDRESSES", default=10)
 # Credential stuffing: one address failing against this many distinct emails in the window.
 SECURITY_STUFFING_ACCOUNTS = env.int("SECURITY_STUFFING_ACCOUNTS", default=10)
 SECURITY_STUFFING_WINDOW_SECONDS = env.int("SECURITY_STUFFING_WINDOW_SECONDS", default=600)

@@ -41,7 +41,6 @@ LEAVES_READS_ALONE = {
     "events.UserAccountLocked",
     "events.UserAccountUnlocked",
     "events.SuspiciousLoginActivity",
-    "events.UserPasswordChanged",  # beside the UserProfileUpdated that renews
     "events.RateLimitExceeded",
     "events.ArticleViewIncremented",
     "events.SearchPerformed",
