@@ -21,6 +21,7 @@ from articles.events import (
 from articles.models import Article, ArticleTag, Favorite
 from conduit.errors import Forbidden, Invalid, NotFound
 from conduit.inserts import insert_new, insert_rows
+from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work
@@ -89,6 +90,8 @@ def _no_free_slug(article: Article) -> IntegrityError:
 def _required(field: str, value: str) -> str:
     if not value.strip():
         raise Invalid(field, "can't be blank")
+    if has_control_characters(value):
+        raise Invalid(field, CONTROL_CHARACTERS)
     return value
 
 

@@ -30,6 +30,11 @@ if [[ ${1:-} == "--scale" ]]; then
   exec "$PY" bench/scale.py "$@"
 fi
 "$PY" bench/loadtest.py "$@"
+# The webhook path (bench/webhooks.py, docs/webhooks.md): POST /articles with and without
+# endpoints, and the webhooks per second the default worker delivers. BENCH_WEBHOOKS=off skips it.
+if [[ ${BENCH_WEBHOOKS:-on} != off ]]; then
+  "$PY" bench/webhooks.py
+fi
 # The background half (issue 21): the drain of a 20 s burst of POST /articles and POST with
 # the worker running (bench/drain.py), then the mix for five minutes with the worker
 # (bench/soak.py): the backlog at the end and the commit-to-effect median.

@@ -10,6 +10,7 @@ from articles.services import article_lock
 from comments.events import ArticleCommentAdded, CommentDeleted
 from comments.models import Comment
 from conduit.errors import Forbidden, Invalid, NotFound
+from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from events import bus
 from events.core.operations import bulk_apply
 from events.core.unit_of_work import unit_of_work
@@ -20,6 +21,8 @@ from users.models import User
 def comment_create(*, article: Article, author: User, body: str) -> Comment:
     if not body.strip():
         raise Invalid("body", "can't be blank")
+    if has_control_characters(body):
+        raise Invalid("body", CONTROL_CHARACTERS)
     # A comment never lands on an article being deleted, nor on one hidden meanwhile.
     if article_lock(article=article).hidden:
         raise NotFound("article")

@@ -13,6 +13,7 @@ import jwt
 from cachetools import LRUCache
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
@@ -31,6 +32,20 @@ def user_scope(user_id: int) -> str:
     return scope_of("user", user_id)
 
 
+def password_fingerprint(user: Any) -> str:
+    """A value derived from the account's stored password hash (as Django's
+    get_session_auth_hash is for sessions): every token carries it, so a new password, by
+    whatever path it was saved (the API, the admin, `changepassword`, a shell's
+    `set_password` + `save`), ends every token issued before it, without any caller having
+    to remember to."""
+    return salted_hmac(
+        "conduit.auth.password_fingerprint",
+        user.password,
+        secret=settings.JWT_SECRET,
+        algorithm="sha256",
+    ).hexdigest()[:32]
+
+
 def issue_token(user: Any) -> str:
     now = datetime.now(UTC)
     claims = {
@@ -39,6 +54,8 @@ def issue_token(user: Any) -> str:
         "exp": now + timedelta(seconds=settings.JWT_EXPIRY_SECONDS),
         # The account's token version: a password change moves it on, ending older tokens.
         "ver": user.token_version,
+        # The password it was issued under (password_fingerprint): any new password ends it.
+        "pwh": password_fingerprint(user),
         # This token's own id: the one a password change is made through may outlive it.
         "jti": uuid.uuid4().hex,
     }
@@ -48,11 +65,14 @@ def issue_token(user: Any) -> str:
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     """What a valid token says: whose it is, the token version it was issued at (0 for a
-    token issued before versions existed), and its own id ("" for one issued before ids)."""
+    token issued before versions existed), its own id ("" for one issued before ids) and
+    the fingerprint of the password it was issued under ("" for one issued before those,
+    which no account honours)."""
 
     user_id: int
     version: int
     token_id: str
+    password: str = ""
 
 
 # Tokens verified lately, with their expiry: a client sends the same token with every request,
@@ -85,20 +105,36 @@ def _verified_claims(token: str) -> tuple[TokenClaims, float]:
             options={"require": ["sub", "exp"]},
         )
         version, token_id = claims.get("ver", 0), claims.get("jti", "")
+        password = claims.get("pwh", "")
         if type(version) is not int or not isinstance(token_id, str):
             raise ValueError("ver or jti of the wrong type")
-        found = TokenClaims(user_id=int(claims["sub"]), version=version, token_id=token_id)
+        if not isinstance(password, str):
+            raise ValueError("pwh of the wrong type")
+        found = TokenClaims(
+            user_id=int(claims["sub"]), version=version, token_id=token_id, password=password
+        )
         return found, float(claims["exp"])
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise AuthenticationFailed("is invalid") from exc
 
 
+def kept_token_id(token_id: str, user: Any) -> str:
+    """What the account stores to keep honouring the token a password change came through
+    (users.services.user_update): its id bound to the new password, so that any later
+    password change, by any path, ends that token too."""
+    return f"{token_id}:{password_fingerprint(user)}" if token_id else ""
+
+
 def token_is_current(user: Any, claims: TokenClaims) -> bool:
-    """Whether the account still honours the token: issued at its current token version, or
-    the very token its password was last changed through (users.services.user_update)."""
-    if claims.version == user.token_version:
+    """Whether the account still honours the token: issued under its current password (and
+    token version), or the very token its current password was set through."""
+    fingerprint = password_fingerprint(user)
+    if claims.version == user.token_version and constant_time_compare(claims.password, fingerprint):
         return True
-    return bool(claims.token_id) and claims.token_id == user.password_token_id
+    kept = user.password_token_id
+    return bool(claims.token_id and kept) and constant_time_compare(
+        kept, kept_token_id(claims.token_id, user)
+    )
 
 
 def _requires_authentication(request: Request) -> bool:

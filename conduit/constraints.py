@@ -70,7 +70,11 @@ def _constraints() -> dict[str, tuple[str, str]]:
         table = model._meta.db_table
         for field in model._meta.local_fields:
             if field.unique and not field.primary_key:
-                named[f"{table}_{field.column}_key"] = (table, field.name)
+                # A derived field may name the field its clients know (`reported_as`).
+                named[f"{table}_{field.column}_key"] = (
+                    table,
+                    getattr(field, "reported_as", field.name),
+                )
         for constraint in model._meta.constraints:
             fields = list(getattr(constraint, "fields", ()))
             if not fields and isinstance(constraint, models.UniqueConstraint):
@@ -78,7 +82,10 @@ def _constraints() -> dict[str, tuple[str, str]]:
                 fields = sorted(
                     {ref for expr in constraint.expressions for ref in _field_refs(expr)}
                 )
-            named[constraint.name] = (table, fields[0] if len(fields) == 1 else "")
+            field_name = fields[0] if len(fields) == 1 else ""
+            if field_name:
+                field_name = getattr(model._meta.get_field(field_name), "reported_as", field_name)
+            named[constraint.name] = (table, field_name)
     return named
 
 

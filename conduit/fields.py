@@ -3,7 +3,10 @@
 import re
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+
+from conduit.text import CONTROL_CHARACTERS
 
 BLANK = "can't be blank"
 
@@ -36,6 +39,13 @@ class StrictStringMixin:
 
 class TextField(StrictStringMixin, serializers.CharField):
     """A required-by-default string field with RealWorld's error words."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # DRF refuses NUL in its own words; a NUL is a control character like any other.
+        for validator in self.validators:
+            if isinstance(validator, ProhibitNullCharactersValidator):
+                validator.message = CONTROL_CHARACTERS
 
 
 class PatternField(StrictStringMixin, serializers.CharField):

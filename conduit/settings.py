@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "events.system.security",
     "events.system.analytics",
     "events.system.maintenance",
+    "events.system.webhooks",
     "conduit",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -157,6 +158,9 @@ READ_CACHE_STAMPS = env.str(
 )
 
 AUTH_USER_MODEL = "users.User"
+# The admin's login checks credentials through users.services.user_login: the API's lockout
+# and audit apply to it too (users/backends.py, docs/security.md).
+AUTHENTICATION_BACKENDS = ["users.backends.LoginServiceBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One password rule (users/validators.py) for the API, the admin's forms and the commands.
@@ -284,6 +288,23 @@ EVENTS_RECONNECT_MAX_SECONDS = env.float("EVENTS_RECONNECT_MAX_SECONDS", default
 # still the production path.
 EVENTS_DELIVER_ON_COMMIT = env.bool("EVENTS_DELIVER_ON_COMMIT", default=False)
 
+# Outbound webhooks (events/system/webhooks/, docs/webhooks.md): a request's timeout, the
+# retry schedule (exponential from the base, capped, with jitter) and how long a delivery is
+# retried before it is dead, how long an endpoint may fail before it is paused, a rotated
+# secret's overlap, the senders' concurrency (in all, and per endpoint, in each worker
+# process), the retention of attempts and finished deliveries, and the development switch
+# that allows private addresses and plain http:// (never in production).
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=4 * 3600.0)
+WEBHOOKS_RETRY_PERIOD_SECONDS = env.float("WEBHOOKS_RETRY_PERIOD_SECONDS", default=3 * 86400.0)
+WEBHOOKS_PAUSE_AFTER_SECONDS = env.float("WEBHOOKS_PAUSE_AFTER_SECONDS", default=5 * 86400.0)
+WEBHOOKS_ROTATION_OVERLAP_SECONDS = env.float("WEBHOOKS_ROTATION_OVERLAP_SECONDS", default=86400.0)
+WEBHOOKS_CONCURRENCY = env.int("WEBHOOKS_CONCURRENCY", default=32)
+WEBHOOKS_ENDPOINT_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_CONCURRENCY", default=8)
+WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
@@ -330,16 +351,21 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Conduit <conduit@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[Conduit] "
-# The staff told about milestones: comma-separated addresses.
+# The staff told about milestones and alerts (suspicious logins, traffic spikes, spam,
+# constraint violations, orphaned data; events/security/alerts.py): comma-separated
+# addresses, or "Name <address>" entries.
 ADMINS = env.list("ADMINS", default=[])
 # Staff hear of every this-many-th article (100th, 200th, ...); 0 turns the notices off.
 ARTICLES_MILESTONE_EVERY = env.int("ARTICLES_MILESTONE_EVERY", default=100)
 
-# Security (security/; README, "Security"). The lockout: this many failed logins for one
-# account within the window lock it for SECURITY_LOCKOUT_SECONDS.
+# Security (security/; docs/security.md). The lockout: this many failed logins of one email
+# from one address within the window lock that email for that address for
+# SECURITY_LOCKOUT_SECONDS; failures from SECURITY_ACCOUNT_LOCK_ADDRESSES distinct addresses
+# within the window lock it for every address.
 SECURITY_LOCKOUT_FAILURES = env.int("SECURITY_LOCKOUT_FAILURES", default=5)
 SECURITY_LOCKOUT_WINDOW_SECONDS = env.int("SECURITY_LOCKOUT_WINDOW_SECONDS", default=900)
 SECURITY_LOCKOUT_SECONDS = env.int("SECURITY_LOCKOUT_SECONDS", default=900)
+SECURITY_ACCOUNT_LOCK_ADDRESSES = env.int("SECURITY_ACCOUNT_LOCK_ADDRESSES", default=10)
 # Credential stuffing: one address failing against this many distinct emails in the window.
 SECURITY_STUFFING_ACCOUNTS = env.int("SECURITY_STUFFING_ACCOUNTS", default=10)
 SECURITY_STUFFING_WINDOW_SECONDS = env.int("SECURITY_STUFFING_WINDOW_SECONDS", default=600)

@@ -61,6 +61,7 @@ def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
         for handler in item.background
     ]
     insert_rows([_record(item.event, item.context) for item in pending], rows)
+    _run_recorders([item.event for item in pending])
     return [row.id for row in rows]
 
 
@@ -87,6 +88,24 @@ def event_from_record(record: EventRecord) -> Event:
         event_id=record.event_id,
         occurred_at=record.occurred_at,
     )
+
+
+# Recorders: other rows that must exist if and only if the events commit ----------------------
+
+Recorder = Callable[[Sequence[Event]], None]
+_recorders: list[Recorder] = []
+
+
+def add_recorder(recorder: Recorder) -> None:
+    """Call `recorder` with the audited events the outbox has just recorded, inside their
+    transaction (the webhooks app writes its deliveries so); registering twice is harmless."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def _run_recorders(events: Sequence[Event]) -> None:
+    for recorder in _recorders:
+        recorder(events)
 
 
 # The deliver task and its receipts ----------------------------------------------------------
@@ -325,7 +344,9 @@ class DatabaseOutbox:
                 )
             return []
         record_event(event)
-        return enqueue_deliveries(event, handlers)
+        ids = enqueue_deliveries(event, handlers)
+        _run_recorders([event])
+        return ids
 
     def record_many(self, pending: Sequence[PendingEvent]) -> list[UUID]:
         # A unit of work collects audited events only (events/core/unit_of_work.py).

@@ -50,6 +50,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.models import Expression, F, JSONField
 from django.db.utils import DatabaseError, OperationalError
+from django.dispatch import Signal
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -70,6 +71,12 @@ from events.outbox import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Sent by `db_worker` in each worker process, around its loop (never by an in-process worker),
+# with `batch` (a --batch run ends when the queue is empty): what runs beside the deliveries
+# starts and stops on them (the webhooks app's sender).
+worker_started = Signal()
+worker_stopped = Signal()
 
 LEASE_SWEEP_INTERVAL_SECONDS = 5.0
 # How often an idle worker looks up from its sleep to see whether it was asked to stop.

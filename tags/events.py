@@ -19,6 +19,12 @@ class TagEvent(Event):
 class TagCreated(TagEvent):
     """A tag name was used for the first time."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "published beside the article event that used the tag, whose handlers forget the "
+        "reads it changes; kept as the tag's history in the audit trail"
+    )
+
     name: str
 
 
@@ -37,6 +43,12 @@ class TagRemoved(TagEvent):
     Version 1 also told of an unused tag deleted outright (`article_id` None); such records
     load as TagDeleted.
     """
+
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "published beside the article event that detached the tag, whose handlers forget the "
+        "reads it changes; kept as the tag's history in the audit trail"
+    )
 
     version: ClassVar[int] = 2
 
@@ -57,5 +69,10 @@ class TagRemoved(TagEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TagDeleted(TagEvent):
     """A tag no article used was deleted (tags.services.tags_delete_unused)."""
+
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "an unused tag shows in no read; kept as the tag's history in the audit trail"
+    )
 
     name: str

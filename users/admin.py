@@ -29,7 +29,13 @@ from users.services import (
     users_delete,
     users_set_active,
 )
-from users.validators import is_valid_username, normalize_email, normalize_username
+from users.validators import (
+    is_valid_username,
+    mixes_lookalike_scripts,
+    normalize_email,
+    normalize_username,
+    username_key,
+)
 
 # Changed through user_update (which publishes UserProfileUpdated), not by the admin's save.
 PROFILE_FIELDS = ("email", "username", "bio", "image")
@@ -44,6 +50,14 @@ class _ProfileFieldsMixin:
         username = normalize_username(self.cleaned_data["username"])
         if not is_valid_username(username):
             raise forms.ValidationError("Letters, digits, '.', '_' and '-' only.")
+        if mixes_lookalike_scripts(username):
+            raise forms.ValidationError("Can't mix Latin letters with Cyrillic or Greek ones.")
+        others = User.objects.exclude(pk=self.instance.pk) if self.instance.pk else User.objects
+        if others.filter(username_key=username_key(username)).exists():
+            raise forms.ValidationError(
+                "A user with that username already exists (letter case and look-alike "
+                "letters aside)."
+            )
         return username
 
     def clean_email(self) -> str:

@@ -39,6 +39,11 @@ class UserRegistered(UserEvent):
 class UserLoggedIn(UserEvent):
     """A user proved their email and password and was given a token."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "the login's security record is UserLoginAttempted, which the detectors consume; this "
+        "is the account's own history in the audit trail"
+    )
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {"user_id": ("username",)}
 
     user_id: int

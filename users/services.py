@@ -5,11 +5,13 @@ from typing import Final
 from uuid import uuid4
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
+from conduit.auth import kept_token_id
 from conduit.errors import (
     Conflict,
     DomainError,
@@ -42,11 +44,14 @@ from users.signals import (
     login_checking,
 )
 from users.validators import (
+    MIXED_SCRIPTS,
     is_valid_email,
     is_valid_username,
+    mixes_lookalike_scripts,
     normalize_email,
     normalize_username,
     password_problem,
+    username_key,
 )
 
 
@@ -81,32 +86,52 @@ def user_register(*, username: str, email: str, password: str) -> User:
 
 def user_login(*, email: str, password: str, client_ip: str = "", user_agent: str = "") -> User:
     """The active user with this email and password; InvalidCredentials (401) otherwise, or
-    the refusal an app above answered `login_checking` with (a locked account's 429). Every
-    attempt is announced through `login_attempted` (users/signals.py)."""
+    the refusal an app above answered (a locked email's 429). One transaction: the apps above
+    decide and record their part in it (`login_checking` before the password is checked,
+    `login_attempted` after; users/signals.py), so that what they fail to record fails the
+    login instead of letting it through. An unknown email costs a password hash like a known
+    one, and is answered alike."""
     email = normalize_email(email)
     user = User.objects.filter(email=email).first()
     attempt = {"email": email, "user": user, "client_ip": client_ip, "user_agent": user_agent}
-    refusal = _login_refusal(email=email, user=user)
-    if refusal is not None:
-        login_attempted.send(sender=User, outcome="refused", refusal=refusal, **attempt)
-        raise refusal
-    if user is None:
-        # Hash anyway, so that an unknown email takes as long to refuse as a wrong password.
-        User().set_password(password)
-    if user is None or not user.check_password(password) or not user.is_active:
-        login_attempted.send(sender=User, outcome="failed", refusal=None, **attempt)
-        raise InvalidCredentials()
+    failure: Exception | None = None
     with unit_of_work():
-        user.last_login = timezone.now()
-        user.save(update_fields=["last_login"])
-        bus.publish(UserLoggedIn(user_id=user.pk, username=user.username))
-        login_attempted.send(sender=User, outcome="succeeded", refusal=None, **attempt)
+        refusal = _login_refusal(email=email, user=user, client_ip=client_ip)
+        if refusal is not None:
+            outcome = "refused"
+        else:
+            if user is None:
+                _spend_a_password_hash(password)
+            ok = user is not None and user.check_password(password) and user.is_active
+            outcome = "succeeded" if ok else "failed"
+        if outcome == "succeeded":
+            user.last_login = timezone.now()
+            user.save(update_fields=["last_login"])
+            bus.publish(UserLoggedIn(user_id=user.pk, username=user.username))
+        answers = login_attempted.send(sender=User, outcome=outcome, refusal=refusal, **attempt)
+        failure = next((answer for _, answer in answers if isinstance(answer, Exception)), None)
+        if failure is not None and outcome == "succeeded":
+            # What must be recorded with a success was not: no login (the rollback).
+            raise failure
+    if failure is not None:
+        raise failure  # the attempt is recorded (committed), the login still fails
+    if refusal is not None:
+        raise refusal
+    if outcome == "failed":
+        raise InvalidCredentials()
     return user
 
 
-def _login_refusal(*, email: str, user: User | None) -> DomainError | None:
+def _spend_a_password_hash(password: str) -> None:
+    """Hash the password anyway, so that an unknown email takes as long to refuse as a
+    wrong password (as Django's ModelBackend does)."""
+    make_password(password)
+
+
+def _login_refusal(*, email: str, user: User | None, client_ip: str) -> DomainError | None:
     """The first DomainError a `login_checking` receiver answered with, if any."""
-    for _receiver, answer in login_checking.send(sender=User, email=email, user=user):
+    answers = login_checking.send(sender=User, email=email, user=user, client_ip=client_ip)
+    for _receiver, answer in answers:
         if isinstance(answer, DomainError):
             return answer
     return None
@@ -158,7 +183,8 @@ def user_update(
             # but the one the change came through; in the same transaction as the password, so
             # no request sees one without the other.
             user.token_version += 1
-            user.password_token_id = through_token if settings.PASSWORD_CHANGE_KEEPS_TOKEN else ""
+            keep = through_token if settings.PASSWORD_CHANGE_KEEPS_TOKEN else ""
+            user.password_token_id = kept_token_id(keep, user)
             saved_fields += ["token_version", "password_token_id"]
         else:
             setattr(user, name, value)
@@ -357,6 +383,8 @@ def _clean_username(username: object) -> str:
     username = normalize_username(str(username))
     if not is_valid_username(username):
         raise Invalid("username", "is invalid")
+    if mixes_lookalike_scripts(username):
+        raise Invalid("username", MIXED_SCRIPTS)
     return username
 
 
@@ -382,16 +410,18 @@ def _ensure_available(
     """Conflict (409) when another account holds the username or the email; one query for
     both (each is unique, so at most two accounts hold them)."""
     wanted = Q()
-    if username is not None:
-        wanted |= Q(username=username)
+    key = username_key(username) if username is not None else None
+    if key is not None:
+        # Taken without regard to case, NFKC and look-alikes (users.validators.username_key).
+        wanted |= Q(username_key=key)
     # Emails are stored lower-cased, so an exact match is a case-insensitive one.
     if email is not None:
         wanted |= Q(email=email)
     if not wanted:
         return
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk is not None else User.objects
-    taken = list(others.filter(wanted).order_by().values_list("username", flat=True)[:2])
-    if username in taken:
+    taken = list(others.filter(wanted).order_by().values_list("username_key", flat=True)[:2])
+    if key is not None and key in taken:
         raise Conflict("username")
     if taken:
         raise Conflict("email")

@@ -16,15 +16,16 @@ their content (articles: the favorites) remove them there, through their service
 
 `login_checking` and `login_attempted` frame every credential check of
 users.services.user_login, so that an app above (security) can guard logins and audit them
-without users knowing it:
+without users knowing it. Both are sent inside the login's transaction:
 
-- `login_checking` is sent before the password is checked, with `email` (normalised) and
-  `user` (the account it names, or None). A receiver that returns a DomainError refuses the
-  attempt: user_login raises it without checking the password (a locked account's 429).
+- `login_checking` is sent before the password is checked, with `email` (normalised),
+  `user` (the account it names, or None) and `client_ip`. A receiver that returns a
+  DomainError refuses the attempt: user_login raises it without checking the password (a
+  locked email's 429). A receiver that raises fails the login (fail closed).
 - `login_attempted` is sent after, with `email`, `user`, `outcome` ("succeeded", "failed"
-  or "refused": a `login_checking` receiver refused it, and `refusal` is its DomainError,
-  None otherwise), `client_ip` and `user_agent`; inside the transaction of a successful
-  login, so its record commits with it.
+  or "refused"), `refusal` (the DomainError, when refused), `client_ip` and `user_agent`.
+  A receiver that returns an Exception fails the login with it once the transaction has
+  committed what it recorded (a success is rolled back instead).
 """
 
 from django.dispatch import Signal

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003 - look-alike letters are what this module is about
 """The rules a username, an email and a password must follow, shared by the API, the services
 and the admin."""
 
@@ -18,6 +19,50 @@ USERNAME_PATTERN = re.compile(r"^(?!\.+\Z)[\w.-]+\Z")
 def normalize_username(username: str) -> str:
     # NFKC folds compatibility look-alikes (full-width letters, ligatures) into plain ones.
     return unicodedata.normalize("NFKC", username.strip())
+
+
+# Cyrillic and Greek letters that look like Latin ones (lower case: keys are case-folded
+# first, so the capitals that look alike, А В Е Н К М О Р С Т Х, arrive here lowered).
+LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "н": "h", "і": "i", "ї": "i",
+        "ј": "j", "к": "k", "ӏ": "l", "м": "m", "о": "o", "р": "p", "ԛ": "q", "с": "c",
+        "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԝ": "w", "ԁ": "d", "ь": "b",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "m", "ν": "v",
+        "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ζ": "z", "ϲ": "c",
+    }
+)  # fmt: skip
+
+
+def username_key(username: str) -> str:
+    """What two usernames that must not coexist share: NFKC-normalised, case-folded (and
+    normalised again, as folding can undo it), with Cyrillic and Greek look-alikes read as
+    the Latin letters they imitate. `alice`, `ALICE`, `Ａｌｉｃｅ` and an all-Cyrillic
+    `аlісе` have one key; unique in the database (User.username_key)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+    return folded.translate(LOOKALIKES)
+
+
+def _script(char: str) -> str | None:
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, "")
+    for script in ("LATIN", "CYRILLIC", "GREEK"):
+        if name.startswith(script):
+            return script
+    return "OTHER"
+
+
+MIXED_SCRIPTS = "can't mix Latin letters with Cyrillic or Greek ones"
+
+
+def mixes_lookalike_scripts(username: str) -> bool:
+    """Whether `username` mixes Latin letters with Cyrillic or Greek ones, the way a name
+    imitating another does (`alicе` with a Cyrillic `е`)."""
+    scripts = {_script(char) for char in username}
+    return "LATIN" in scripts and bool(scripts & {"CYRILLIC", "GREEK"})
 
 
 def normalize_email(email: str) -> str:

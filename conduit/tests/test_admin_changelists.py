@@ -24,6 +24,8 @@ from comments.models import Comment
 from events.models import EventRecord
 from events.outbox import _delivery_row
 from events.system.moderation.models import Flag, ModerationItem, Reason, Source
+from events.system.webhooks.models import Delivery as WebhookDelivery
+from events.system.webhooks.models import Endpoint
 from tags.models import Tag
 from users.models import Follow, User
 
@@ -181,6 +183,32 @@ def _security(model_name: str) -> Callable[[int], None]:
     return make
 
 
+def _webhook_endpoints(n: int) -> list[Endpoint]:
+    return Endpoint.objects.bulk_create(
+        Endpoint(url=f"https://hooks.example.com/{next(_serial)}", all_events=True, secret="s")
+        for _ in range(n)
+    )
+
+
+def _webhook_deliveries(n: int) -> None:
+    now = timezone.now()
+    records = EventRecord.objects.bulk_create(
+        EventRecord(event_id=uuid4(), type="tags.TagUsed", version=1, payload={}, occurred_at=now)
+        for _ in range(n)
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            event_id=record.event_id,
+            event_type=record.type,
+            next_attempt_at=now,
+            retry_until=now,
+            created_at=now,
+        )
+        for endpoint, record in zip(_webhook_endpoints(n), records, strict=True)
+    )
+
+
 # model -> a function that adds n rows its changelist lists.
 ROWS: dict[str, Callable[[int], None]] = {
     "analytics.ArticleViews": _analytics("ArticleViews"),
@@ -205,6 +233,8 @@ ROWS: dict[str, Callable[[int], None]] = {
     "tags.Tag": lambda n: Tag.objects.bulk_create(Tag(name=f"t{next(_serial)}") for _ in range(n)),
     "users.Follow": _follows,
     "users.User": _users,
+    "webhooks.Endpoint": _webhook_endpoints,
+    "webhooks.Delivery": _webhook_deliveries,
 }
 # The moderation queue opens on pending items; every other list on everything.
 QUERY = {"moderation.ModerationItem": "?state=all"}

@@ -63,6 +63,29 @@ ROUTED: dict[str, dict[str, dict[str, str]]] = {
         "add": {},
         "delete": {},
     },
+    "webhooks.Endpoint": {
+        "editable": {
+            "url": "events.system.webhooks.services.endpoint_update",
+            "description": "events.system.webhooks.services.endpoint_update",
+            "all_events": "events.system.webhooks.services.endpoint_update",
+            "event_types": "events.system.webhooks.services.endpoint_update",
+            "active": "events.system.webhooks.services.endpoint_update",
+            "include_personal": "events.system.webhooks.services.endpoint_update",
+        },
+        "actions": {
+            "delete_selected": "events.system.webhooks.services.endpoint_delete",
+            "rotate_secret": "events.system.webhooks.services.endpoint_rotate_secret",
+            "resume": "events.system.webhooks.services.endpoint_resume",
+        },
+        "add": {"add": "events.system.webhooks.services.endpoint_create"},
+        "delete": {"delete": "events.system.webhooks.services.endpoint_delete"},
+    },
+    "webhooks.Delivery": {
+        "editable": {},
+        "actions": {"resend": "events.system.webhooks.services.delivery_resend"},
+        "add": {},
+        "delete": {},
+    },
     "users.Follow": {
         "editable": {},
         "actions": {"delete_selected": "users.services.follows_delete"},

@@ -33,7 +33,7 @@ def test_a_uniqueness_race_is_a_409_and_is_told(api_client, alice, monkeypatch):
         recorded(DatabaseConstraintViolation),
         [
             DatabaseConstraintViolation(
-                kind="unique", constraint="users_user_username_key", table="users_user"
+                kind="unique", constraint="user_username_key_unique", table="users_user"
             )
         ],
     )
@@ -80,8 +80,9 @@ def test_an_absorbed_race_is_not_a_violation(api_client, alice):
     ("message", "violation"),
     [
         (
-            "UNIQUE constraint failed: users_user.username",
-            ConstraintViolation("unique", "users_user_username_key", "users_user", "username"),
+            # A derived field reports the field its clients know (User.username_key).
+            "UNIQUE constraint failed: users_user.username_key",
+            ConstraintViolation("unique", "user_username_key_unique", "users_user", "username"),
         ),
         (
             "UNIQUE constraint failed: users_follow.follower_id, users_follow.followed_id",

@@ -41,7 +41,6 @@ LEAVES_READS_ALONE = {
     "events.UserAccountLocked",
     "events.UserAccountUnlocked",
     "events.SuspiciousLoginActivity",
-    "events.UserPasswordChanged",  # beside the UserProfileUpdated that renews
     "events.RateLimitExceeded",
     "events.ArticleViewIncremented",
     "events.SearchPerformed",
@@ -54,6 +53,13 @@ LEAVES_READS_ALONE = {
     "events.PersonalDataRedacted",
     "events.OrphanedDataDetected",
     "events.DatabaseConstraintViolation",
+    # Webhook endpoints and deliveries are shown by the admin only, never by an API read.
+    "webhooks.EndpointCreated",
+    "webhooks.EndpointChanged",
+    "webhooks.SecretRotated",
+    "webhooks.EndpointPaused",
+    "webhooks.EndpointDeleted",
+    "webhooks.DeliveryResent",
 }
 
 SAMPLES: dict[object, object] = {int: 1, str: "x", bool: True, float: 1.0}

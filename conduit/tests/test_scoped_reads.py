@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from articles.events import (
@@ -36,6 +37,7 @@ from events.outbox import delivery_backlog
 from events.system.moderation.events import ContentApproved, ContentHidden, ContentRemoved
 from events.system.moderation.models import ModerationItem
 from events.system.moderation.services import content_approve, content_remove
+from events.system.security.events import UserEmailChanged, UserPasswordChanged
 from events.worker import build_worker
 from tags.models import Tag
 from users.events import (
@@ -354,6 +356,17 @@ def register(world: World) -> None:
     assert response.status_code == 201, response.json()
 
 
+def save_in_a_shell(world: World, name: str, *, password: str = "", **fields: object) -> None:
+    """A change no service makes: the model's save, as `changepassword` or a shell does."""
+    with transaction.atomic():
+        user = User.objects.get(pk=world.users[name].pk)
+        if password:
+            user.set_password(password)
+        for attribute, value in fields.items():
+            setattr(user, attribute, value)
+        user.save()
+
+
 def update_user(world: World, name: str, **changes: object) -> None:
     # A token of the user's own, not the viewer's: a new password ends the viewer's.
     response = world.client(name).put("/api/user", {"user": changes}, format="json")
@@ -458,6 +471,16 @@ SCENARIOS = [
         UserProfileUpdated,
         "a new email",
         lambda w: update_user(w, "bob", email="bobby@example.com"),
+    ),
+    Scenario(
+        UserPasswordChanged,
+        "alice's password set in a shell",
+        lambda w: save_in_a_shell(w, "alice", password="set at the console"),
+    ),
+    Scenario(
+        UserEmailChanged,
+        "bob's email set in a shell",
+        lambda w: save_in_a_shell(w, "bob", email="bobby@example.com"),
     ),
     Scenario(UserFollowed, "charlie follows bob", lambda w: follow(w, "charlie", "bob", "post")),
     Scenario(UserUnfollowed, "alice unfollows bob", lambda w: follow(w, "alice", "bob", "delete")),

@@ -58,6 +58,9 @@ class Event:
     # forgotten (`manage.py cleanup_user_data`), events.ops.redaction blanks them in the
     # stored payloads and keeps the ids; events.E005 checks the names.
     personal_data: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Why no handler consumes it, for a class that has none (docs/events.md says it, and
+    # events/tests/test_operations.py holds every class to a consumer or a reason).
+    unconsumed_because: ClassVar[str] = ""
 
     def __init_subclass__(cls) -> None:
         # No zero-argument super() here: it breaks in slotted dataclasses (Python < 3.14).

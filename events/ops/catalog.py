@@ -42,6 +42,7 @@ def event_catalog() -> list[dict[str, Any]]:
                     for field in dataclasses.fields(cls)
                 ],
                 "subscribers": subscribers,
+                "unconsumed_because": cls.unconsumed_because,
             }
         )
     return entries
@@ -83,6 +84,8 @@ def render_markdown(catalog: list[dict[str, Any]]) -> str:
             handlers = entry["subscribers"][mode]
             listed = ", ".join(f"`{path}`" for path in handlers) if handlers else "none"
             lines.append(f"- {mode} subscribers: {listed}")
+        if entry["unconsumed_because"]:
+            lines.append(f"- no consumer: {entry['unconsumed_because']}")
     return "\n".join(lines) + "\n"
 
 

@@ -44,6 +44,12 @@ class BulkOperationCompleted(MaintenanceEvent):
     lists every run of one operation. Most are told by events.core.operations.bulk_operation,
     which measures both."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "a summary: every item the operation changed published its own event, which its "
+        "consumers handle; kept in the audit trail for operators"
+    )
+
     aggregate_type: ClassVar[str] = "bulk_operation"
     aggregate_id_field: ClassVar[str] = "kind"
 
@@ -61,6 +67,11 @@ class PersonalDataRedacted(AccountMaintenanceEvent):
     """The personal data of a forgotten account was blanked in `records` stored event
     payloads (of `event_types`): the one change the audit trail allows, made only by
     events.ops.redaction. The records keep their ids, types and times."""
+
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "the record that an account was forgotten, kept for accountability; nothing follows from it"
+    )
 
     user_id: int
     records: int

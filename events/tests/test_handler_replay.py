@@ -15,12 +15,15 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.services import article_create, article_delete, article_favorite, article_update
 from comments.services import comment_create
+from events import bus
 from events.core.bus import handler_path
 from events.core.wiring import Background, handler_tables
 from events.models import DeliveryReceipt
+from events.ops.events import DatabaseConstraintViolation, OrphanedDataDetected
 from events.outbox import deliver_event, deliveries
+from events.system.analytics.events import HighTrafficDetected
 from events.system.maintenance.services import user_data_cleanup_request
-from events.system.security.services import account_lock_if_due, login_attempt_record
+from events.system.security.services import login_attempt_record, login_lock_if_due
 from users.services import user_follow, user_register, user_update
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +102,7 @@ def everything_happens() -> None:
                 client_ip="203.0.113.9",
                 user_agent="stuffer",
             )
-    account_lock_if_due(user_id=alice.pk, client_ip="203.0.113.9")
+    login_lock_if_due(email=alice.email, user_id=alice.pk, client_ip="203.0.113.9")
     login_attempt_record(
         email=alice.email,
         user_id=alice.pk,
@@ -108,6 +111,11 @@ def everything_happens() -> None:
         user_agent="browser",
     )
     user_update(user=alice, password="a new password")
+    user_update(user=bob, email="robert@example.com")
+    # What staff hear of, as the analytics and maintenance detectors publish it.
+    bus.publish(HighTrafficDetected(window_start=alice.date_joined, requests=9, threshold=1))
+    bus.publish(DatabaseConstraintViolation(kind="unique", constraint="c", table="t"))
+    bus.publish(OrphanedDataDetected(kind="tag", count=1, sample_ids=("1",)))
     user_data_cleanup_request(user_id=charlie.pk, keep_content=False)
 
 

@@ -157,6 +157,19 @@ def test_the_committed_event_catalog_is_up_to_date():
     assert out.getvalue() == committed, f"docs/events.md is stale: run `{regenerate}`"
 
 
+def test_every_event_in_the_catalog_has_a_consumer_or_says_why_it_has_none():
+    out = StringIO()
+    call_command("events_catalog", "--format", "json", stdout=out)
+
+    unconsumed = [
+        entry["type"]
+        for entry in json.loads(out.getvalue())
+        if not (entry["subscribers"]["inline"] or entry["subscribers"]["background"])
+        and not entry["unconsumed_because"]
+    ]
+    assert unconsumed == []
+
+
 def test_the_json_catalog_lists_fields_and_subscribers():
     out = StringIO()
     call_command("events_catalog", "--format", "json", stdout=out)

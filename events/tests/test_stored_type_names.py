@@ -29,7 +29,11 @@ STORED = [
       "client_ip": "203.0.113.5", "user_agent": "curl/8"}, security.UserLoginAttempted),
     ("events.UserAccountLocked", 1,
      {"user_id": 3, "locked_until": WHEN, "failures": 5, "window_seconds": 900,
-      "client_ip": "203.0.113.5"}, security.UserAccountLocked),
+      "client_ip": "203.0.113.5", "scope": "account", "addresses": 1},
+     security.UserAccountLocked),
+    ("events.UserEmailChanged", 1,
+     {"user_id": 3, "old_email": "a@example.com", "new_email": "b@example.com"},
+     security.UserEmailChanged),
     ("events.UserAccountUnlocked", 1,
      {"user_id": 3, "unlocked_by_id": 1, "locked_until": WHEN}, security.UserAccountUnlocked),
     ("events.SuspiciousLoginActivity", 1,
@@ -88,6 +92,8 @@ def test_every_moved_class_is_covered():
         cls
         for cls in event_types().values()
         if cls.__module__.startswith("events.system.") or cls.__module__ == "events.ops.events"
+    } - {  # came after the move, under names of their own
+        cls for cls in event_types().values() if cls.type_name.startswith("webhooks.")
     }
 
     assert moved == {cls for *_, cls in STORED}

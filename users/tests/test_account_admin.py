@@ -253,7 +253,8 @@ def test_the_admins_password_form_changes_the_password_through_the_service(
 
     assert response.status_code == 302, response.content
     assert facts(mock_event_bus.published) == [
-        ("UserProfileUpdated", {"user_id": alice.pk, "changed_fields": ("password",)})
+        ("UserPasswordChanged", {"user_id": alice.pk}),
+        ("UserProfileUpdated", {"user_id": alice.pk, "changed_fields": ("password",)}),
     ]
     assert mock_event_bus.events_of(UserProfileUpdated)
     alice.refresh_from_db()

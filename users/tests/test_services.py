@@ -300,7 +300,12 @@ def test_a_registration_checks_the_username_and_the_email_in_one_query():
     with CaptureQueriesContext(connection) as captured:
         user_register(username="fresh", email="fresh@example.com", password="long enough")
 
-    selects = [query for query in captured.captured_queries if query["sql"].startswith("SELECT")]
+    selects = [
+        query
+        for query in captured.captured_queries
+        # The webhooks app's recorder reads the receiving endpoints at the unit's end.
+        if query["sql"].startswith("SELECT") and '"webhooks_endpoint"' not in query["sql"]
+    ]
     assert len(selects) == 1
     with pytest.raises(Conflict) as username_taken:
         user_register(username="taken", email="other@example.com", password="long enough")

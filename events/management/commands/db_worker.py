@@ -14,7 +14,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from events.outbox import delivery_backlog
-from events.worker import EventWorker, WorkerInterrupted
+from events.worker import EventWorker, WorkerInterrupted, worker_started, worker_stopped
 
 logger = logging.getLogger("events.worker")
 
@@ -83,6 +83,7 @@ class Command(db_worker.Command):
         # No autoreload: a reload would kill a delivery mid-run (the lease would recover it,
         # but only after EVENTS_LEASE_SECONDS).
         worker.configure_signals()
+        worker_started.send(sender=EventWorker, batch=options["batch"])
         # With --json, whatever the deliveries print (the console email backend) goes to
         # stderr: stdout holds the summary alone.
         try:
@@ -91,6 +92,8 @@ class Command(db_worker.Command):
         except WorkerInterrupted:
             logger.warning("Event worker stopped: exit status 1 (a delivery was interrupted).")
             raise
+        finally:
+            worker_stopped.send(sender=EventWorker, batch=options["batch"])
         logger.info("Event worker stopped: exit status 0.")
         if json:
             summary = {

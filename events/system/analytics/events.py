@@ -66,6 +66,12 @@ class SlowQueryDetected(AnalyticsEvent):
     `path` the request path that ran it ("" outside a request). At most one per shape per
     minute, over every process; the others of that minute are counted, not published."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "evidence for performance work, read in the audit trail and `events_stats`; a slow "
+        "statement asks for no action at once"
+    )
+
     aggregate_type: ClassVar[str] = "query"
     aggregate_id_field: ClassVar[str] = "fingerprint"
 
@@ -95,6 +101,11 @@ class UserEngagementMilestone(AnalyticsEvent):
     "favorites_received", "followers" or "comments_written"; `count` is the count when it was
     noticed. Once per (user, kind, milestone), even if the count falls and rises again."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "an analytics fact kept in the audit trail; nothing is sent for it"
+    )
+
     aggregate_type: ClassVar[str] = "user"
     aggregate_id_field: ClassVar[str] = "user_id"
 
@@ -109,6 +120,11 @@ class PopularTagDetected(AnalyticsEvent):
     """A tag is on `threshold` (10, 100, 1000...) articles or more for the first time;
     `articles_count` is the count when it was noticed. Once per (tag name, threshold), even
     after the tag is deleted and used again."""
+
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "an analytics fact kept in the audit trail; nothing is sent for it"
+    )
 
     aggregate_type: ClassVar[str] = "tag"
     aggregate_id_field: ClassVar[str] = "name"

@@ -47,6 +47,12 @@ class ContentFlagged(ModerationEvent):
     `reason` "spam", "abuse" or "other") or "automatic" (the spam scorer: reason "spam",
     flagger_id None). `open_flags` counts the item's unresolved flags, this one included."""
 
+    # Why no handler consumes it (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "the flag is a row of the Review queue, where moderators act; hiding after enough "
+        "flags is decided by the flag's own service"
+    )
+
     item_id: int
     content_type: str
     article_id: int

@@ -18,3 +18,12 @@ class AccountLocked(DomainError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": retry_after(self.retry_after_seconds)}
+
+
+class LoginUnavailable(DomainError):
+    """The lock of a login could not be decided or recorded (the database refused it): the
+    login fails rather than going unguarded (503, fail closed)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_key = "credentials"
+    default_message = "cannot be checked now, try again later"

@@ -20,7 +20,8 @@ class LoginAttempt(models.Model):
     class Outcome(models.TextChoices):
         SUCCEEDED = "succeeded"
         FAILED = "failed"  # unknown email, wrong password, or a deactivated account
-        LOCKED = "locked"  # refused unchecked: the account was locked
+        LOCKED = "locked"  # refused unchecked: the email was locked for the address
+        ERROR = "error"  # refused unchecked: the lock could not be decided (fail closed)
 
     attempted_at = models.DateTimeField(default=timezone.now)
     email = models.CharField(max_length=254)
@@ -39,6 +40,7 @@ class LoginAttempt(models.Model):
         indexes = [
             # An account's recent failures (the lockout), an address's (credential stuffing).
             models.Index(fields=["user", "attempted_at"], name="loginattempt_user_time"),
+            models.Index(fields=["email", "attempted_at"], name="loginattempt_email_time"),
             models.Index(fields=["client_ip", "attempted_at"], name="loginattempt_ip_time"),
             models.Index(fields=["attempted_at"], name="loginattempt_time"),
         ]
@@ -48,14 +50,32 @@ class LoginAttempt(models.Model):
 
 
 class AccountLock(models.Model):
-    """An account refusing logins from `locked_at` until `locked_until`, or until staff
-    unlocked it (`unlocked_at`, `unlocked_by`)."""
+    """An email refusing logins from `locked_at` until `locked_until`, or until staff
+    unlocked it (`unlocked_at`, `unlocked_by`): from one client address (`scope` "address":
+    that address failed too often for it) or from every address ("account": failures came
+    from many addresses, a distributed attack). An unknown email is locked alike (`user`
+    None), so that a lock tells nothing about whether the email has an account."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    class Scope(models.TextChoices):
+        ADDRESS = "address"
+        ACCOUNT = "account"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    email = models.CharField(max_length=254, default="")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ADDRESS)
     locked_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField()
     failures = models.PositiveIntegerField()
+    # The address locked out ("address"), or the last failing one ("account").
     client_ip = models.CharField(max_length=CLIENT_IP_MAX_LENGTH)
+    # How many distinct addresses the failures came from.
+    addresses = models.PositiveIntegerField(default=1)
     unlocked_at = models.DateTimeField(null=True, blank=True)
     unlocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,10 +86,18 @@ class AccountLock(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["user", "locked_at"], name="accountlock_user_time")]
+        indexes = [
+            models.Index(fields=["user", "locked_at"], name="accountlock_user_time"),
+            models.Index(fields=["email", "locked_at"], name="accountlock_email_time"),
+        ]
 
     def __str__(self) -> str:
-        return f"lock of user {self.user_id} until {self.locked_until:%Y-%m-%d %H:%M:%S}"
+        whom = (
+            self.email
+            if self.scope == self.Scope.ACCOUNT
+            else f"{self.email} from {self.client_ip}"
+        )
+        return f"lock of {whom} until {self.locked_until:%Y-%m-%d %H:%M:%S}"
 
     @property
     def ends_at(self) -> datetime:
@@ -144,3 +172,24 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} limit hit by {self.client} at {self.minute:%Y-%m-%d %H:%M}"
+
+
+class OwnerNotice(models.Model):
+    """An email that told an account's owner of a change to the account (its password, its
+    email, a lock, a login from a new address after a lock), once per event and address: the
+    unique key is what makes a redelivered or replayed event send nothing twice
+    (events/security/notices.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice to user {self.user_id}"

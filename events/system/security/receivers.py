@@ -1,21 +1,22 @@
-"""The security app's wiring: what the system does when logins happen and passwords change
-(read once at start-up, events/core/wiring.py). The lockout acts inline, right after the
-failed attempt commits, so the very next attempt meets the lock; detection runs durably in
-the worker, off the request's path."""
+"""The security app's wiring: what the system does when logins happen and accounts change
+(read once at start-up, events/core/wiring.py). The lockout is no handler: it is decided in
+the login's own transaction (hooks.py), so it cannot fail open. Detection runs durably in the
+worker, off the request's path; so does every email to the account's owner (notices.py).
+Staff's alerts are maintenance's (events/system/maintenance/alerts.py)."""
 
 from events.core.wiring import HandlerTable, background
-from events.system.security import services
-from events.system.security.events import UserLoginAttempted
+from events.system.security import notices, services
+from events.system.security.events import (
+    SuspiciousLoginActivity,
+    UserAccountLocked,
+    UserEmailChanged,
+    UserLoginAttempted,
+    UserPasswordChanged,
+)
 from events.system.security.models import LoginAttempt
 from users.events import UserProfileUpdated
 
 FAILED = LoginAttempt.Outcome.FAILED
-
-
-def lock_account_after_failed_logins(event: UserLoginAttempted) -> None:
-    """Too many failed logins for one account within the window lock it."""
-    if event.outcome == FAILED and event.user_id is not None:
-        services.account_lock_if_due(user_id=event.user_id, client_ip=event.client_ip)
 
 
 def detect_credential_stuffing(event: UserLoginAttempted) -> None:
@@ -32,17 +33,33 @@ def flag_new_ip_after_lock(event: UserLoginAttempted) -> None:
         )
 
 
+# Handlers no longer wired, kept so that deliveries written before this layout still run
+# (events/system/maintenance/migrations/0001_moved_handler_paths.py names them).
+
+
+def lock_account_after_failed_logins(event: UserLoginAttempted) -> None:
+    """Formerly the lockout, after the attempt's commit; now decided in the login's own
+    transaction (hooks.py). A delivery left from before decides the lock it was due."""
+    if event.outcome == FAILED:
+        services.login_lock_if_due(
+            email=event.email, user_id=event.user_id, client_ip=event.client_ip
+        )
+
+
 def announce_password_change(event: UserProfileUpdated) -> None:
-    """A profile update that set a password is a UserPasswordChanged."""
+    """Formerly the password change's announcement; now the user model's save announces it
+    (hooks.py). A delivery left from before announces it once (bus.publish_once)."""
     if "password" in event.changed_fields:
-        services.password_change_announce(user_id=event.user_id)
+        services.password_change_announce_once(user_id=event.user_id)
 
 
 EVENT_HANDLERS: HandlerTable = {
     UserLoginAttempted: [
-        lock_account_after_failed_logins,
         background(detect_credential_stuffing),
         background(flag_new_ip_after_lock),
     ],
-    UserProfileUpdated: [background(announce_password_change)],
+    UserPasswordChanged: [background(notices.tell_owner_of_password_change)],
+    UserEmailChanged: [background(notices.tell_owner_of_email_change)],
+    UserAccountLocked: [background(notices.tell_owner_of_lock)],
+    SuspiciousLoginActivity: [background(notices.tell_owner_of_new_address_after_lock)],
 }

@@ -1,22 +1,24 @@
 """Writes of the security app, and the only place that publishes the security events
-(events/system/security/events.py). Thresholds and windows are settings (README, "Security")."""
+(events/system/security.py). Thresholds and windows are settings (README, "Security")."""
 
 import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from conduit.sharedcache import TolerantCache
 from events import bus
 from events.core.unit_of_work import unit_of_work
+from events.system.security import selectors
 from events.system.security.events import (
     RateLimitExceeded,
     SuspiciousLoginActivity,
     UserAccountLocked,
     UserAccountUnlocked,
+    UserEmailChanged,
     UserLoginAttempted,
     UserPasswordChanged,
 )
@@ -32,6 +34,7 @@ from events.system.security.models import (
 from users.models import User
 
 Outcome = LoginAttempt.Outcome
+Scope = AccountLock.Scope
 Reason = SuspiciousActivity.Reason
 
 _hit_markers = TolerantCache("rate_limit_hit")
@@ -64,48 +67,119 @@ def login_attempt_record(
     return attempt
 
 
-def account_lock_if_due(*, user_id: int, client_ip: str) -> AccountLock | None:
-    """Lock the account when it has failed SECURITY_LOCKOUT_FAILURES logins within
-    SECURITY_LOCKOUT_WINDOW_SECONDS, counting from its last success or lock, unless it is
-    locked already; publishes UserAccountLocked. The decision holds the account's row lock
-    and counts what has committed, so failures racing each other lock it exactly once."""
+def login_lock(*, email: str, user_id: int | None, client_ip: str) -> AccountLock | None:
+    """The lock that refuses a login of `email` from `client_ip` now, deciding it first: when
+    the failures already counted call for a lock that is not recorded yet, it is recorded
+    here, in the caller's transaction (the login's). Anything that fails here raises, and the
+    login fails with it (fail closed). In a savepoint of its own, so that a failure here
+    leaves the login's transaction usable for recording the refusal."""
+    with unit_of_work():
+        now = timezone.now()
+        lock = selectors.login_lock_active(email=email, client_ip=client_ip, now=now)
+        if lock is not None:
+            return lock
+        return login_lock_if_due(email=email, user_id=user_id, client_ip=client_ip, now=now)
+
+
+def login_lock_if_due(
+    *, email: str, user_id: int | None, client_ip: str, now: datetime | None = None
+) -> AccountLock | None:
+    """Lock `email` when its failed logins call for it, unless a lock is active already;
+    publishes UserAccountLocked. Two rules (docs/security.md):
+
+    - for one address: SECURITY_LOCKOUT_FAILURES failures of `email` from `client_ip` within
+      SECURITY_LOCKOUT_WINDOW_SECONDS, counted since that address's last success or lock,
+      lock the email for that address only (the owner elsewhere is not refused);
+    - for every address: failures of `email` from SECURITY_ACCOUNT_LOCK_ADDRESSES distinct
+      addresses or more within the window, counted since the account's last success or
+      account-wide lock (a distributed attack), lock it for all.
+
+    An unknown email is locked alike, so a lock tells nothing about whether it has an
+    account. The decision holds the account's row lock (when there is an account) and counts
+    what has committed, so failures racing each other lock it exactly once. In a savepoint of
+    its own inside the login's transaction: when it fails, the attempt's record stays."""
     window = settings.SECURITY_LOCKOUT_WINDOW_SECONDS
     with unit_of_work():
-        if User.objects.select_for_update().filter(pk=user_id).first() is None:
+        if user_id is not None and not User.objects.select_for_update().filter(pk=user_id):
+            user_id = None
+        now = now or timezone.now()
+        if selectors.login_lock_active(email=email, client_ip=client_ip, now=now) is not None:
             return None
-        now = timezone.now()
-        last_lock = AccountLock.objects.filter(user_id=user_id).order_by("-locked_at").first()
-        if last_lock is not None and last_lock.is_active(now):
-            return None
-        since = now - timedelta(seconds=window)
-        if last_lock is not None and last_lock.locked_at > since:
-            since = last_lock.locked_at  # what locked it before does not lock it again
-        attempts = LoginAttempt.objects.filter(user_id=user_id, attempted_at__gt=since)
-        last_success = attempts.filter(outcome=Outcome.SUCCEEDED).aggregate(
-            last=Max("attempted_at")
-        )["last"]
-        if last_success is not None:
-            attempts = attempts.filter(attempted_at__gt=last_success)
-        failures = attempts.filter(outcome=Outcome.FAILED).count()
-        if failures < settings.SECURITY_LOCKOUT_FAILURES:
-            return None
-        lock = AccountLock.objects.create(
-            user_id=user_id,
-            locked_at=now,
-            locked_until=now + timedelta(seconds=settings.SECURITY_LOCKOUT_SECONDS),
-            failures=failures,
-            client_ip=client_ip[:CLIENT_IP_MAX_LENGTH],
+        recent = LoginAttempt.objects.filter(
+            email=email, attempted_at__gt=now - timedelta(seconds=window)
         )
-        bus.publish(
-            UserAccountLocked(
-                occurred_at=now,
-                user_id=user_id,
-                locked_until=lock.locked_until,
-                failures=failures,
-                window_seconds=window,
-                client_ip=lock.client_ip,
+        locks = AccountLock.objects.filter(email=email)
+
+        here = _since_last(
+            recent.filter(client_ip=client_ip),
+            locks.filter(Q(client_ip=client_ip) | Q(scope=Scope.ACCOUNT)),
+        )
+        failures = here.filter(outcome=Outcome.FAILED).count()
+        if failures >= settings.SECURITY_LOCKOUT_FAILURES:
+            return _lock(email, user_id, Scope.ADDRESS, client_ip, failures, 1, now)
+
+        everywhere = _since_last(recent, locks.filter(scope=Scope.ACCOUNT))
+        evidence = everywhere.filter(outcome=Outcome.FAILED).aggregate(
+            failures=Count("pk"), addresses=Count("client_ip", distinct=True)
+        )
+        if evidence["addresses"] >= settings.SECURITY_ACCOUNT_LOCK_ADDRESSES:
+            return _lock(
+                email,
+                user_id,
+                Scope.ACCOUNT,
+                client_ip,
+                evidence["failures"],
+                evidence["addresses"],
+                now,
             )
+    return None
+
+
+def _since_last(attempts: QuerySet[LoginAttempt], locks: QuerySet[AccountLock]) -> QuerySet:
+    """The attempts after the last success among them and after the last of the locks: what
+    locked before does not lock again, and a success starts the count over."""
+    last_lock = locks.aggregate(last=Max("locked_at"))["last"]
+    if last_lock is not None:
+        attempts = attempts.filter(attempted_at__gt=last_lock)
+    last_success = attempts.filter(outcome=Outcome.SUCCEEDED).aggregate(last=Max("attempted_at"))[
+        "last"
+    ]
+    if last_success is not None:
+        attempts = attempts.filter(attempted_at__gt=last_success)
+    return attempts
+
+
+def _lock(
+    email: str,
+    user_id: int | None,
+    scope: str,
+    client_ip: str,
+    failures: int,
+    addresses: int,
+    now: datetime,
+) -> AccountLock:
+    lock = AccountLock.objects.create(
+        email=email,
+        user_id=user_id,
+        scope=scope,
+        locked_at=now,
+        locked_until=now + timedelta(seconds=settings.SECURITY_LOCKOUT_SECONDS),
+        failures=failures,
+        addresses=addresses,
+        client_ip=client_ip[:CLIENT_IP_MAX_LENGTH],
+    )
+    bus.publish(
+        UserAccountLocked(
+            occurred_at=now,
+            user_id=user_id,
+            locked_until=lock.locked_until,
+            failures=failures,
+            window_seconds=settings.SECURITY_LOCKOUT_WINDOW_SECONDS,
+            client_ip=lock.client_ip,
+            scope=scope,
+            addresses=addresses,
         )
+    )
     return lock
 
 
@@ -225,10 +299,23 @@ def _suspicious_activity_report(
 
 
 def password_change_announce(*, user_id: int) -> None:
-    """Announce that an account's password changed (its older tokens are refused already:
-    users.services.user_update ends them in the change's own transaction); once per profile
-    update, however often its handler runs (bus.publish_once)."""
+    """Announce that an account's password changed, by whatever path (its older tokens are
+    refused already: each carries the fingerprint of the password it was issued under,
+    conduit.auth.password_fingerprint)."""
+    with unit_of_work():
+        bus.publish(UserPasswordChanged(user_id=user_id))
+
+
+def password_change_announce_once(*, user_id: int) -> None:
+    """The former background handler's announcement (receivers.announce_password_change):
+    once per profile update, however often its delivery runs (bus.publish_once)."""
     bus.publish_once(UserPasswordChanged(user_id=user_id))
+
+
+def email_change_announce(*, user_id: int, old_email: str, new_email: str) -> None:
+    """Announce that an account's email changed, by whatever path (both addresses are told)."""
+    with unit_of_work():
+        bus.publish(UserEmailChanged(user_id=user_id, old_email=old_email, new_email=new_email))
 
 
 def rate_limit_exceeded(
