@@ -32,6 +32,7 @@ def username_duplicates() -> list[dict[str, Any]]:
 
 class Command(BaseCommand):
     help = "List accounts whose usernames collide by letter case, NFKC or look-alike letters."
+    changes_data = False
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the groups as JSON")
