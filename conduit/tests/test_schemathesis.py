@@ -21,7 +21,9 @@ import pytest
 
 from conduit.tests.serving import make_serve
 
-pytestmark = pytest.mark.schemathesis
+# The database mark makes pytest-django create the test database even when this module runs
+# alone (`pytest -m schemathesis`): `make serve` is pointed at it.
+pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db(transaction=True)]
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 TIMEOUT_SECONDS = 600  # a run takes 20-90 s on a busy 2-core machine
