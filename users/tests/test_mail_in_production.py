@@ -37,7 +37,7 @@ def test_no_email_url_fails_the_delivery_visibly_and_never_the_request(
     delivery = next(d for d in deliveries() if d.args_kwargs["args"][1] == HANDLER)
     assert (delivery.status, len(delivery.worker_ids)) == (TaskResultStatus.READY, 1)
     assert delivery.exception_class_path.endswith("ImproperlyConfigured")
-    (line,) = [r for r in caplog.records if HANDLER in r.getMessage()]
+    (line,) = [r for r in caplog.records if r.name == "events.worker" and HANDLER in r.getMessage()]
     assert "failed (attempt 1/" in line.getMessage()
     assert "EMAIL_URL is not set" in str(line.exc_info[1])
     assert REGISTRY.get_sample_value(RETRIED) == retried_before + 1

@@ -16,7 +16,12 @@ class WebhookEvent(Event):
     category: ClassVar[str] = "webhooks"
     aggregate_type: ClassVar[str] = "webhook_endpoint"
     aggregate_id_field: ClassVar[str] = "endpoint_id"
-    changes_reads: ClassVar[bool] = False
+    # Why no handler consumes them (docs/events.md).
+    unconsumed_because: ClassVar[str] = (
+        "an operator's change to a webhook endpoint: the audit trail is its record (who changed "
+        "what, when); the endpoint's row is the state the sender reads, and any endpoint may "
+        "subscribe to these events like to any other"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
