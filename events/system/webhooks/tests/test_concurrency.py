@@ -110,6 +110,7 @@ def timed_drain(sender: Sender, condition) -> float:
     return time.monotonic() - start
 
 
+@pytest.mark.alone  # a ratio of timings: .ci/run runs it by itself (pytest -n 0 -m alone)
 def test_a_slow_endpoint_does_not_delay_the_others(private_allowed, remote):
     receiver = remote
     sender = Sender(concurrency=3 * PER_ENDPOINT, per_endpoint=PER_ENDPOINT)
