@@ -32,6 +32,7 @@ from bench.history import History, quiet_analytics
 from comments.models import Comment
 from tags.models import Tag
 from users.models import Follow, User
+from users.validators import username_key
 
 BENCH_PASSWORD = "password"
 # A fixed "now" keeps the data set identical from run to run; created_at spans the year before.
@@ -125,8 +126,9 @@ class Seeder:
         user_ids = range(first_user, first_user + n_users)
         article_ids = range(first_article, first_article + n_articles)
 
-        self.step("users", User, ["id", "username", "email", "password", "bio", "image",
-                                  "date_joined"], self._users(user_ids))  # fmt: skip
+        self.step("users", User, ["id", "username", "username_key", "email", "password",
+                                  "bio", "image", "date_joined"],
+                  self._users(user_ids))  # fmt: skip
         tag_ids = self._tags(first_tag)
 
         # Authors, dates and favorite counts first: an article row carries its favorites_count.
@@ -170,7 +172,16 @@ class Seeder:
             name = f"bench{user_id - 1}"  # bench0 on an empty database
             bio = _sentence(rng, 5, 15) if rng.random() < 0.5 else None
             image = f"https://api.realworld.io/images/{name}.jpg" if rng.random() < 0.3 else None
-            yield user_id, name, f"{name}@example.com", password, bio, image, _when(2 * YEAR)
+            yield (
+                user_id,
+                name,
+                username_key(name),
+                f"{name}@example.com",
+                password,
+                bio,
+                image,
+                _when(2 * YEAR),
+            )
 
     def _tags(self, first_tag: int) -> list[int]:
         """Ids of --tags tag names; with --force, names that exist already are reused."""
