@@ -190,18 +190,19 @@ def test_connection_ended_while_claiming(worker_bus, start_worker, tmp_path: Pat
     worker = start_worker()
     wait_for(lambda: worker.backends(), what="the worker's connection")
     event = publish(tmp_path, 3)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while True:
         with _admin() as locker, locker.transaction():
             locker.execute(f"LOCK TABLE {TASKS_TABLE} IN ACCESS EXCLUSIVE MODE")
-            # The claim is the loop's one SELECT on the queue (its text is cut before SKIP
-            # LOCKED). Waited for by its text: the process has other connections (the lease
-            # keeper, the webhook sender), and one of them may be the active one.
+            # Whichever of the loop's statements on the queue comes first now waits on the lock:
+            # the lease sweep (an UPDATE) or the claim (its one SELECT, its text cut before SKIP
+            # LOCKED). Matched by the table's name: the process has other connections (the
+            # webhook sender's) that may be active meanwhile.
             with contextlib.suppress(AssertionError):
                 wait_for(
-                    lambda: worker.backends(state="active", query_like=f'SELECT "{TASKS_TABLE}"%'),
-                    timeout=30,
-                    what="the claim blocked on the lock",
+                    lambda: worker.backends(state="active", query_like=f'%"{TASKS_TABLE}"%'),
+                    timeout=15,
+                    what="a statement blocked on the lock",
                 )
             claiming = worker.backends(state="active", query_like=f'SELECT "{TASKS_TABLE}"%')
             if claiming:
