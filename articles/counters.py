@@ -11,8 +11,10 @@ its own `favorites_count`: hiding it moves the counters exactly as deleting it w
 it again moves them back, and the writes to a hidden article move only what it still counts.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connection, connections, transaction
 from django.db.models import (
@@ -40,34 +42,52 @@ def article_added(*, article_id: int, author_id: int, tag_names: Sequence[str]) 
     _add(ArticleTotal, {article_id % ArticleTotal.SHARDS: {"articles_count": +1}})
 
 
-def article_removed(
-    *, article_id: int, author_id: int, tag_names: Sequence[str], favorited_by: Iterable[int]
-) -> None:
-    """The (visible) article and its favorites are gone, or it was hidden; `favorited_by` are
-    the readers whose favorites it carried."""
-    _article_counted(article_id, author_id, tag_names, favorited_by, -1)
+class CountedArticle(NamedTuple):
+    """What an article counts in: its tags, its author, and the readers who favorited it."""
+
+    article_id: int
+    author_id: int
+    tag_names: Sequence[str]
+    favorited_by: Iterable[int]
 
 
-def article_shown(
-    *, article_id: int, author_id: int, tag_names: Sequence[str], favorited_by: Iterable[int]
-) -> None:
-    """A hidden article is visible again: counted back wherever article_removed uncounted it."""
-    _article_counted(article_id, author_id, tag_names, favorited_by, +1)
+def articles_removed(articles: Sequence[CountedArticle]) -> None:
+    """The (visible) articles and their favorites are gone, or they were hidden: every
+    counter they counted in moves down, in one statement per counter table."""
+    _articles_counted(articles, -1)
 
 
-def _article_counted(
-    article_id: int,
-    author_id: int,
-    tag_names: Sequence[str],
-    favorited_by: Iterable[int],
-    delta: int,
-) -> None:
-    _tags_add(tag_names, delta)
-    # The readers' rows and the author's in one statement (the author may be a reader too).
-    stats = {reader: {"favorites_count": delta} for reader in favorited_by}
-    stats.setdefault(author_id, {})["articles_count"] = delta
+def articles_shown(articles: Sequence[CountedArticle]) -> None:
+    """Hidden articles are visible again: counted back wherever articles_removed uncounted
+    them."""
+    _articles_counted(articles, +1)
+
+
+def _articles_counted(articles: Sequence[CountedArticle], delta: int) -> None:
+    tags: Counter[str] = Counter()
+    # The readers' rows and the authors' in one statement (an author may be a reader too).
+    stats: dict[int, dict[str, int]] = {}
+    totals: Counter[int] = Counter()
+    for article in articles:
+        tags.update(article.tag_names)
+        for reader in article.favorited_by:
+            row = stats.setdefault(reader, {})
+            row["favorites_count"] = row.get("favorites_count", 0) + delta
+        row = stats.setdefault(article.author_id, {})
+        row["articles_count"] = row.get("articles_count", 0) + delta
+        totals[article.article_id % ArticleTotal.SHARDS] += delta
+    if len(set(tags.values())) <= 1:
+        _tags_add(sorted(tags), delta * next(iter(tags.values()), 0))
+    else:
+        # Tags that were on several of the articles move by several, in the one statement
+        # that locks them all in key order (as every write to tag counts does).
+        names = sorted(tags)
+        by_name = Case(*(When(name=name, then=Value(delta * tags[name])) for name in names))
+        _in_key_order(Tag.objects.filter(name__in=names), len(names)).update(
+            articles_count=F("articles_count") + by_name
+        )
     _add(AuthorStats, stats)
-    _add(ArticleTotal, {article_id % ArticleTotal.SHARDS: {"articles_count": delta}})
+    _add(ArticleTotal, {shard: {"articles_count": n} for shard, n in totals.items()})
 
 
 def article_retagged(*, added: Sequence[str], removed: Sequence[str]) -> None:

@@ -12,6 +12,8 @@ reached again) is not announced twice. A check that runs late (the worker behind
 announces every milestone crossed since the last one recorded, each once.
 """
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
@@ -19,6 +21,7 @@ from django.db.models import Max, Sum
 
 from articles.events import ArticleCreated
 from articles.models import Article, ArticleMilestone, ArticleTotal
+from events.core.wiring import handles_batches
 
 
 def articles_total() -> int:
@@ -26,13 +29,15 @@ def articles_total() -> int:
     return ArticleTotal.objects.aggregate(total=Sum("articles_count"))["total"] or 0
 
 
-def notify_staff_of_milestone(event: ArticleCreated) -> None:
-    """Background handler (ArticleCreated): record and announce each milestone the count has
-    crossed since the last one recorded (a check that runs late, after a burst, finds several),
-    each once."""
+@handles_batches
+def notify_staff_of_milestone(events: Sequence[ArticleCreated]) -> None:
+    """Background handler of batches (ArticleCreated): record and announce each milestone the
+    count has crossed since the last one recorded (a check that runs late, after a burst,
+    finds several), each once, with the batch's last article as the one that crossed it."""
     every = settings.ARTICLES_MILESTONE_EVERY
     if every <= 0:
         return
+    event = events[-1]
     total = articles_total()
     highest = total // every * every
     last = ArticleMilestone.objects.aggregate(last=Max("articles_count"))["last"]

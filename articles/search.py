@@ -24,6 +24,7 @@ from django.db.backends.utils import CursorWrapper
 from articles.models import Article, ArticleSearch, ArticleSearchTerm
 from articles.reads import LISTS
 from conduit.readcache import forget_reads
+from events.core.wiring import handles_batches
 
 # Of a description or body, the first this many characters are indexed: a tsvector holds at
 # most 1 MB of words, and 200,000 characters of any script stay under it.
@@ -44,10 +45,11 @@ class AboutAnArticle(Protocol):
 # The index ------------------------------------------------------------------------------------
 
 
-def update_search_index(event: AboutAnArticle) -> None:
-    """Background handler (ArticleCreated, ArticleUpdated, ArticleDeleted, and moderation's
-    hide and show): the article's entry as its row is now."""
-    search_index_refresh([event.article_id])
+@handles_batches
+def update_search_index(events: Sequence[AboutAnArticle]) -> None:
+    """Background handler of batches (ArticleCreated, ArticleUpdated, ArticleDeleted): the
+    articles' entries as their rows are now, in one refresh."""
+    search_index_refresh([event.article_id for event in events])
 
 
 @transaction.atomic

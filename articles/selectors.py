@@ -323,10 +323,14 @@ def article_find(*, slug: str) -> Article:
     return article
 
 
-def articles_written_count(*, user_id: int) -> int:
-    """How many articles the user has written (their counter: hidden ones are not counted)."""
-    stats = AuthorStats.objects.filter(pk=user_id).values_list("articles_count", flat=True)
-    return stats.first() or 0
+def articles_written_counts(*, user_ids: Iterable[int]) -> dict[int, int]:
+    """How many articles each user has written (their counters: hidden ones are not
+    counted), by user id; 0 for a user with none."""
+    user_ids = set(user_ids)
+    counts = dict(
+        AuthorStats.objects.filter(pk__in=user_ids).values_list("user_id", "articles_count")
+    )
+    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
 
 
 def favorites_received_count(*, user_id: int) -> int:

@@ -211,22 +211,44 @@ def article_update(
 @transaction.atomic
 def article_set_hidden(*, article: Article, hidden: bool) -> bool:
     """Hide the article from every read but staff's (moderation), or show it again; True when
-    that changed something. Its counters move exactly as a delete (or an undelete) would move
-    them, under the same exclusive lock, so favorites and deletes racing it stay exact. The
-    caller (moderation) announces the change."""
-    locked = article_lock(article=article, exclusive=True)
-    if locked.hidden == hidden:
-        return False
-    locked.hidden = article.hidden = hidden
-    locked.save(update_fields=["hidden"])
-    move = counters.article_removed if hidden else counters.article_shown
+    that changed something (`articles_set_hidden` for one)."""
+    changed = bool(articles_set_hidden(article_ids=[article.pk], hidden=hidden))
+    article.hidden = hidden
+    return changed
+
+
+def articles_set_hidden(*, article_ids: Sequence[int], hidden: bool) -> list[Article]:
+    """Hide these articles from every read but staff's (moderation), or show them again;
+    the ones that changed (those deleted meanwhile, or already so, are left). Their counters
+    move exactly as deletes (or undeletes) would move them, under the same exclusive locks
+    (taken in key order, as every lock on several articles is), so favorites and deletes
+    racing them stay exact. The caller (moderation) announces the changes."""
+    locked = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
+    changing = [article for article in locked if article.hidden != hidden]
+    if not changing:
+        return []
+    ids = [article.pk for article in changing]
+    Article.objects.filter(pk__in=ids).update(hidden=hidden)
+    favorited_by: dict[int, list[int]] = {}
+    for article_id, user_id in Favorite.objects.filter(article_id__in=ids).values_list(
+        "article_id", "user_id"
+    ):
+        favorited_by.setdefault(article_id, []).append(user_id)
+    move = counters.articles_removed if hidden else counters.articles_shown
     move(
-        article_id=locked.pk,
-        author_id=locked.author_id,
-        tag_names=list(locked.tag_list),
-        favorited_by=Favorite.objects.filter(article=locked).values_list("user_id", flat=True),
+        [
+            counters.CountedArticle(
+                article_id=article.pk,
+                author_id=article.author_id,
+                tag_names=list(article.tag_list),
+                favorited_by=favorited_by.get(article.pk, []),
+            )
+            for article in changing
+        ]
     )
-    return True
+    for article in changing:
+        article.hidden = hidden
+    return changing
 
 
 @unit_of_work
@@ -247,11 +269,15 @@ def article_delete(*, article: Article, user: User) -> None:
         )
     )
     if not locked.hidden:
-        counters.article_removed(
-            article_id=article_id,
-            author_id=locked.author_id,
-            tag_names=names,
-            favorited_by=favorited_by,
+        counters.articles_removed(
+            [
+                counters.CountedArticle(
+                    article_id=article_id,
+                    author_id=locked.author_id,
+                    tag_names=names,
+                    favorited_by=favorited_by,
+                )
+            ]
         )
 
 

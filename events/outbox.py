@@ -32,9 +32,10 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from conduit.inserts import insert_rows
 from events.core import metrics
-from events.core.context import EventContext, current_context, event_context
+from events.core.context import EventContext, Origin, batch_origins, current_context, event_context
 from events.core.event import Event, EventRegistryError, event_type, from_payload
 from events.core.unit_of_work import PendingEvent
+from events.core.wiring import takes_batches
 from events.models import DeliveryReceipt, EventRecord
 
 logger = logging.getLogger(__name__)
@@ -130,10 +131,7 @@ def deliver(
 
     It writes one log line per run (logger `events.delivery`), in the event's context, so the
     line carries the request id of the request that published the event."""
-    try:
-        handler_fn = import_string(handler)
-    except ImportError as exc:
-        raise NotThisWorkersEvent(f"unknown handler {handler}") from exc
+    handler_fn = _handler_function(handler)
     with transaction.atomic():
         if (
             check_receipt
@@ -142,6 +140,8 @@ def deliver(
             return "already handled"
         if record is None:
             record = EventRecord.objects.get(pk=event_id)
+        if takes_batches(handler_fn):
+            return deliver_many(handler, [record])
         event = _event_or_defer(record)
         start = perf_counter()
         with event_context(
@@ -165,6 +165,78 @@ def deliver(
         # The unique (event, handler) constraint makes a concurrent twin roll back here.
         DeliveryReceipt.objects.create(event_id=event_id, handler=handler)
     return "handled"
+
+
+def deliver_many(handler: str, records: Sequence[EventRecord]) -> str:
+    """Run a batch handler (events.core.wiring.handles_batches) once on these recorded events,
+    in the order given, and write their receipts, in one transaction: all of them handled, or
+    none (the unique (event, handler) receipt makes a batch that overlaps a concurrent twin
+    roll back whole). The caller has checked that none was handled before.
+
+    One log line and one handler-run sample per event, each with its share of the batch's
+    time (a batch of n counts n runs). A batch of several that fails leaves the counting and
+    the logging to the runs one event at a time that follow it (events/worker.py)."""
+    handler_fn = _handler_function(handler)
+    events = [_event_or_defer(record) for record in records]
+    origins = {record.event_id: Origin(record.actor_id, record.request_id) for record in records}
+    with transaction.atomic():
+        start = perf_counter()
+        try:
+            with batch_origins(origins):
+                handler_fn(events)
+        except Exception:
+            # A batch that fails is run again one event at a time (the worker), and those
+            # runs are the ones counted and logged; an event alone is that run.
+            if len(records) == 1:
+                seconds = perf_counter() - start
+                metrics.record_handler_run(handler, "background", False, seconds)
+                _log_batch(records, handler, "error", seconds, exc_info=True)
+            raise
+        seconds = perf_counter() - start
+        for _ in records:
+            metrics.record_handler_run(handler, "background", True, seconds / len(records))
+        _log_batch(records, handler, "ok", seconds)
+        DeliveryReceipt.objects.bulk_create(
+            [DeliveryReceipt(event_id=record.event_id, handler=handler) for record in records]
+        )
+    return "handled"
+
+
+def handles_batches(handler: str) -> bool:
+    """Whether the handler at this path takes a batch of events (False when this worker does
+    not know it: its deliveries then run, and are deferred, one at a time)."""
+    try:
+        return takes_batches(import_string(handler))
+    except ImportError:
+        return False
+
+
+def _handler_function(handler: str) -> Callable:
+    try:
+        return import_string(handler)
+    except ImportError as exc:
+        raise NotThisWorkersEvent(f"unknown handler {handler}") from exc
+
+
+def _log_batch(
+    records: Sequence[EventRecord],
+    handler: str,
+    outcome: str,
+    seconds: float,
+    *,
+    exc_info: bool = False,
+) -> None:
+    if not delivery_logger.isEnabledFor(logging.ERROR if outcome == "error" else logging.INFO):
+        return
+    share = seconds / len(records)
+    for position, record in enumerate(records):
+        with event_context(
+            actor_id=record.actor_id,
+            request_id=record.request_id,
+            causation_id=record.event_id,
+        ):
+            # The traceback once, on the first line.
+            _log_delivery(record, handler, outcome, share, exc_info=exc_info and position == 0)
 
 
 # Which try of its delivery the worker is running (for the delivery's log line).

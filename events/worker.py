@@ -65,9 +65,11 @@ from events.outbox import (
     NOTIFY_CHANNEL,
     NotThisWorkersEvent,
     deliver,
+    deliver_many,
     deliveries,
     delivery_attempt,
     describe_failure,
+    handles_batches,
 )
 
 logger = logging.getLogger(__name__)
@@ -225,6 +227,8 @@ class EventWorker(Worker):
         self._next_sweep = self._next_beat = 0.0
         self._started_at = timezone.now()
         self._prepared: Any = None
+        # Handler path -> whether it takes batches (looked up once).
+        self._batch_handlers: dict[str, bool] = {}
         # Claimed by this worker when its connection ended mid-batch: the successes to mark
         # and the rows to hand back once the database answers again (_reconnect).
         self._orphans: tuple[dict[str, list[UUID]], list[DBTaskResult]] | None = None
@@ -370,8 +374,10 @@ class EventWorker(Worker):
     # Running -----------------------------------------------------------------------------
 
     def run_batch(self, batch: list[DBTaskResult]) -> None:
-        """Run a claimed batch in order: the one place where deliveries run. A stop request
-        finishes the delivery in hand and hands the rest back."""
+        """Run a claimed batch in order: the one place where deliveries run. The deliveries
+        of a handler that takes batches (events.core.wiring.handles_batches) run as one unit,
+        at the place of the first of them; every other delivery is a unit of its own. A stop
+        request finishes the unit in hand and hands the rest back."""
         event_ids = {
             row.args_kwargs["args"][0] for row in batch if row.task_path == DELIVER_TASK_PATH
         }
@@ -382,21 +388,25 @@ class EventWorker(Worker):
                 event_id__in=event_ids
             ).values_list("event_id", "handler")
         }
+        units = self._units(batch, handled)
         done: dict[str, list[UUID]] = {}
         started = 0
         try:
-            for row in batch:
+            for unit in units:
                 if not self.running:
                     break
                 started += 1
-                outcome = self._run_one(row, records, handled)
-                if outcome is not None:
-                    done.setdefault(outcome, []).append(row.pk)
+                if len(unit) == 1:
+                    outcome = self._run_one(unit[0], records, handled)
+                    if outcome is not None:
+                        done.setdefault(outcome, []).append(unit[0].pk)
+                else:
+                    self._run_group(unit, records, handled, done)
             # Those a stop request kept from starting.
-            self._hand_back(batch[started:])
+            self._hand_back(_rows(units[started:]))
         except WorkerInterrupted:
-            # The one in hand went back in _run_one; these never started.
-            self._hand_back(batch[started:])
+            # The unit in hand went back in _run_one or _run_group; these never started.
+            self._hand_back(_rows(units[started:]))
             self._mark_done(done)
             self.held.clear()
             raise
@@ -404,13 +414,86 @@ class EventWorker(Worker):
             if self.manages_connections and connection_ended(exc):
                 # The one in hand rolled back with its connection: it and those not started
                 # go back, the successes are marked, once the database answers (_reconnect).
-                self._orphans = (done, batch[max(started - 1, 0) :])
+                # (Rows of the unit in hand that had committed are among the successes, and
+                # the handing back leaves them be.)
+                self._orphans = (done, _rows(units[max(started - 1, 0) :]))
                 raise
             self._mark_done(done)
             self.held.clear()
             raise
         self._mark_done(done)
         self.held.clear()
+
+    def _units(
+        self, batch: list[DBTaskResult], handled: set[tuple[str, str]]
+    ) -> list[list[DBTaskResult]]:
+        """The batch cut into what runs as one: a batch handler's deliveries together (those
+        not handled yet), every other row alone."""
+        units: list[list[DBTaskResult]] = []
+        groups: dict[str, list[DBTaskResult]] = {}
+        for row in batch:
+            if row.task_path == DELIVER_TASK_PATH:
+                event_id, handler = row.args_kwargs["args"]
+                if (event_id, handler) not in handled and self._takes_batches(handler):
+                    group = groups.get(handler)
+                    if group is None:
+                        group = groups[handler] = []
+                        units.append(group)
+                    group.append(row)
+                    continue
+            units.append([row])
+        return units
+
+    def _takes_batches(self, handler: str) -> bool:
+        known = self._batch_handlers.get(handler)
+        if known is None:
+            known = self._batch_handlers[handler] = handles_batches(handler)
+        return known
+
+    def _run_group(
+        self,
+        rows: list[DBTaskResult],
+        records: dict[str, EventRecord],
+        handled: set[tuple[str, str]],
+        done: dict[str, list[UUID]],
+    ) -> None:
+        """Run a batch handler's deliveries as one (`deliver_many`); if that fails, run each on
+        its own, so that the event that failed is retried alone and the others succeed."""
+        handler = rows[0].args_kwargs["args"][1]
+        group_records = [records.get(row.args_kwargs["args"][0]) for row in rows]
+        if None not in group_records:  # (an event gone from the audit trail fails alone)
+            self.running_task = True
+            try:
+                deliver_many(handler, group_records)
+            except (WorkerInterrupted, KeyboardInterrupt):
+                self._hand_back(rows)
+                raise
+            except NotThisWorkersEvent:
+                pass  # one at a time: the newer events are left for a newer worker
+            except BaseException as exc:
+                if self.manages_connections and connection_ended(exc):
+                    raise  # run_batch keeps the unit for _reconnect to hand back
+                logger.warning(
+                    "A batch of %d deliveries to %s failed (%s): running them one at a time.",
+                    len(rows),
+                    handler,
+                    describe_error(exc),
+                )
+            else:
+                metrics.DELIVERIES_RUN.labels("ok").inc(len(rows))
+                self._run_tasks += len(rows)
+                done.setdefault("handled", []).extend(row.pk for row in rows)
+                return
+            finally:
+                self.running_task = False
+        for position, row in enumerate(rows):
+            try:
+                outcome = self._run_one(row, records, handled)
+            except WorkerInterrupted:
+                self._hand_back(rows[position + 1 :])
+                raise
+            if outcome is not None:
+                done.setdefault(outcome, []).append(row.pk)
 
     def _run_one(
         self,
@@ -638,6 +721,10 @@ class EventWorker(Worker):
             with connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit = off")
             self._prepared = connection.connection
+
+
+def _rows(units: list[list[DBTaskResult]]) -> list[DBTaskResult]:
+    return [row for unit in units for row in unit]
 
 
 def build_worker(**overrides: object) -> EventWorker:

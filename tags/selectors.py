@@ -1,5 +1,6 @@
 """Reads of tags."""
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from conduit.readcache import read_through
@@ -22,6 +23,8 @@ def _tags_in_use() -> Statement:
     return Statement.of(in_use.values_list("name"))
 
 
-def tag_articles_count(*, name: str) -> int:
-    """How many articles carry the tag (its counter); 0 for a name no tag has."""
-    return Tag.objects.filter(name=name).values_list("articles_count", flat=True).first() or 0
+def tag_articles_counts(*, names: Iterable[str]) -> dict[str, int]:
+    """How many articles carry each tag (its counter), by name; 0 for a name no tag has."""
+    names = set(names)
+    counts = dict(Tag.objects.filter(name__in=names).values_list("name", "articles_count"))
+    return {name: counts.get(name, 0) for name in names}

@@ -267,8 +267,8 @@ def test_a_redelivered_or_replayed_event_rebuilds_the_same_entry(author):
     created = EventRecord.objects.get(type="articles.ArticleCreated", payload__slug=article["slug"])
 
     assert deliver_event.call(str(created.event_id), HANDLER) == "already handled"
-    update_search_index(SimpleNamespace(article_id=created.payload["article_id"]))
-    update_search_index(SimpleNamespace(article_id=created.payload["article_id"]))
+    update_search_index([SimpleNamespace(article_id=created.payload["article_id"])])
+    update_search_index([SimpleNamespace(article_id=created.payload["article_id"])])
 
     assert index_contents() == before
 

@@ -294,7 +294,7 @@ def publish_once(event: Event, *, key: str = "") -> bool:
     if cause is None:
         publish(event)
         return True
-    event_id = uuid5(CAUSED_EVENT_NAMESPACE, f"{cause}:{event.type_name}:{key}")
+    event_id = caused_event_id(event, cause=cause, key=key)
     try:
         # A savepoint of its own: the record is written now, even inside a unit of work.
         with transaction.atomic():
@@ -302,6 +302,14 @@ def publish_once(event: Event, *, key: str = "") -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def caused_event_id(event: Event, *, cause: UUID, key: str = "") -> UUID:
+    """The one id an effect of `cause` (of this type, with this `key`) can have (publish_once).
+    A batch handler that publishes many such effects in one unit of work checks which ids
+    the audit trail holds already, and publishes the others with their ids: a concurrent
+    twin's then makes the whole batch fail, and its events run one at a time."""
+    return uuid5(CAUSED_EVENT_NAMESPACE, f"{cause}:{event.type_name}:{key}")
 
 
 async def publish_async(event: Event) -> None:

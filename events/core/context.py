@@ -7,7 +7,7 @@ and the causing event live in two variables because dispatch changes only the se
 per event, on the hot path.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import NamedTuple
@@ -28,6 +28,10 @@ class EventContext(NamedTuple):
 _NO_ORIGIN = Origin()
 _origin: ContextVar[Origin] = ContextVar("conduit_event_origin", default=_NO_ORIGIN)
 _causation: ContextVar[UUID | None] = ContextVar("conduit_event_causation", default=None)
+# While a batch handler runs: the origin of each event of its batch, by event id (`handling`).
+_batch_origins: ContextVar[Mapping[UUID, Origin] | None] = ContextVar(
+    "conduit_batch_origins", default=None
+)
 
 DispatchTokens = tuple[Token[Origin] | None, Token[UUID | None]]
 
@@ -73,3 +77,26 @@ def event_context(
 def bind_actor(actor_id: int | None) -> None:
     """Record the authenticated user for the rest of the current request."""
     _origin.set(_origin.get()._replace(actor_id=actor_id))
+
+
+@contextmanager
+def batch_origins(origins: Mapping[UUID, Origin]) -> Iterator[None]:
+    """Run a batch handler (events.core.wiring.handles_batches) knowing where each of its
+    events came from, for `handling`."""
+    token = _batch_origins.set(origins)
+    try:
+        yield
+    finally:
+        _batch_origins.reset(token)
+
+
+@contextmanager
+def handling(event_id: UUID) -> Iterator[EventContext]:
+    """Inside a batch handler: what the block publishes is an effect of this one event (its
+    publisher's actor and request, the event as its cause), as in a handler of that event
+    alone."""
+    origin = (_batch_origins.get() or {}).get(event_id) or _origin.get()
+    with event_context(
+        actor_id=origin.actor_id, request_id=origin.request_id, causation_id=event_id
+    ) as context:
+        yield context

@@ -4,7 +4,9 @@
         ArticleCreated: [notify_followers, background(index_article_for_search)],
     }
 
-A plain function runs inline after commit; `background(fn)` runs durably in the worker.
+A plain function runs inline after commit; `background(fn)` runs durably in the worker. A
+background handler marked `@handles_batches` takes a sequence of events instead of one: the
+worker hands it every delivery of a claimed batch at once (docs/architecture.md, "The worker").
 events/bootstrap.py subscribes every installed app's table once, at start-up.
 """
 
@@ -27,6 +29,21 @@ class Background:
 
 def background(handler: Callable[[Any], Any]) -> Background:
     return Background(handler)
+
+
+def handles_batches[Handler: Callable[..., Any]](handler: Handler) -> Handler:
+    """Mark a background handler as one that takes `events`, a sequence of its events in the
+    order they were published, and handles them as one: a statement for the batch instead of
+    statements per event. The worker runs it once per claimed batch, with the batch's
+    receipts, in one transaction; a failure runs each event again on its own, so one bad
+    event fails alone. What it publishes for one of them, it publishes inside
+    `events.core.context.handling(event.event_id)`."""
+    handler.takes_batches = True  # type: ignore[attr-defined]
+    return handler
+
+
+def takes_batches(handler: Callable[..., Any]) -> bool:
+    return getattr(handler, "takes_batches", False)
 
 
 HandlerTable = Mapping[type[Event], Sequence[Callable[[Any], Any] | Background]]

@@ -1,17 +1,24 @@
 """analytics' wiring. Views and searches are tallied inline, in the process that served them
 (a deque append; the flusher writes them). Milestones and popular tags are checked in the
 worker after the change that may have crossed one: the count is read when the handler runs,
-and a unique constraint makes each announced once (analytics/services.py)."""
+and a unique constraint makes each announced once (analytics/services.py). The checks that
+follow every article take their events in batches (events.core.wiring.handles_batches): the
+counts and the last milestones of a whole batch in two queries, and the service called only
+for a count that crossed one."""
+
+from collections.abc import Sequence
 
 from articles.events import ArticleCreated, ArticleFavorited
-from articles.selectors import article_author_id, articles_written_count, favorites_received_count
+from articles.selectors import article_author_id, articles_written_counts, favorites_received_count
 from comments.events import ArticleCommentAdded
 from comments.selectors import comments_written_count
-from events.core.wiring import HandlerTable, background
+from events.core.context import handling
+from events.core.wiring import HandlerTable, background, handles_batches
 from events.system.analytics import services, tally
 from events.system.analytics.events import ArticleViewIncremented, SearchPerformed
+from events.system.analytics.selectors import milestones_announced, popular_tags_announced
 from tags.events import TagUsed
-from tags.selectors import tag_articles_count
+from tags.selectors import tag_articles_counts
 from users.events import UserFollowed
 from users.selectors import followers_count
 
@@ -27,10 +34,19 @@ def count_search(event: SearchPerformed) -> None:
     tally.search_seen(tally.SearchSample(day, event.kind, event.value, event.results))
 
 
-def check_articles_written(event: ArticleCreated) -> None:
-    """The author may have reached an articles-written milestone."""
-    count = articles_written_count(user_id=event.author_id)
-    services.milestone_check(user_id=event.author_id, kind="articles_written", count=count)
+@handles_batches
+def check_articles_written(events: Sequence[ArticleCreated]) -> None:
+    """Their authors may have reached an articles-written milestone (each author's last
+    event of the batch is the one that crossed it)."""
+    latest = {event.author_id: event for event in events}
+    counts = articles_written_counts(user_ids=latest)
+    announced = milestones_announced(kind="articles_written", user_ids=latest)
+    for user_id, event in latest.items():
+        if services.milestones_crossed(counts[user_id], above=announced[user_id]):
+            with handling(event.event_id):
+                services.milestone_check(
+                    user_id=user_id, kind="articles_written", count=counts[user_id]
+                )
 
 
 def check_favorites_received(event: ArticleFavorited) -> None:
@@ -53,10 +69,17 @@ def check_comments_written(event: ArticleCommentAdded) -> None:
     services.milestone_check(user_id=event.author_id, kind="comments_written", count=count)
 
 
-def check_popular_tag(event: TagUsed) -> None:
-    """The tag may be on 10, 100, 1000... articles now."""
-    count = tag_articles_count(name=event.name)
-    services.popular_tag_check(name=event.name, articles_count=count)
+@handles_batches
+def check_popular_tag(events: Sequence[TagUsed]) -> None:
+    """Their tags may be on 10, 100, 1000... articles now (each tag's last event of the
+    batch is the one that crossed it)."""
+    latest = {event.name: event for event in events}
+    counts = tag_articles_counts(names=latest)
+    announced = popular_tags_announced(names=latest)
+    for name, event in latest.items():
+        if services.milestones_crossed(counts[name], above=announced[name], lowest=10):
+            with handling(event.event_id):
+                services.popular_tag_check(name=name, articles_count=counts[name])
 
 
 EVENT_HANDLERS: HandlerTable = {

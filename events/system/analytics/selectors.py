@@ -3,10 +3,11 @@ keeps (analytics/models.py), so the page costs the same with a million audit rec
 none (it never reads the audit trail)."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from events.outbox import backlog_age_seconds, delivery_backlog
 from events.system.analytics.models import (
@@ -162,3 +163,28 @@ def _traffic(now: datetime) -> Timeline:
     )
     values = [counts.get(minute, 0) for minute in minutes]
     return Timeline(minutes, [Series("requests", values)])
+
+
+# What the worker's milestone checks compare with ---------------------------------------------
+
+
+def milestones_announced(*, kind: str, user_ids: Iterable[int]) -> dict[int, int]:
+    """The highest `kind` milestone announced for each of these users, by user id (0: none)."""
+    last = dict(
+        Milestone.objects.filter(kind=kind, user_id__in=set(user_ids))
+        .values("user_id")
+        .annotate(last=Max("milestone"))
+        .values_list("user_id", "last")
+    )
+    return {user_id: last.get(user_id, 0) for user_id in user_ids}
+
+
+def popular_tags_announced(*, names: Iterable[str]) -> dict[str, int]:
+    """The highest threshold announced for each of these tags, by name (0: none)."""
+    last = dict(
+        PopularTag.objects.filter(name__in=set(names))
+        .values("name")
+        .annotate(last=Max("threshold"))
+        .values_list("name", "last")
+    )
+    return {name: last.get(name, 0) for name in names}

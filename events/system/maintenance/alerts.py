@@ -11,12 +11,14 @@ event, or any other event of the kind in that quarter, finds it and sends nothin
 """
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 
 from events.core.event import Event
+from events.core.wiring import handles_batches
 from events.models import EventRecord
 from events.system.maintenance.models import StaffAlert
 
@@ -80,21 +82,37 @@ def _digest(kind: str, event: Event, quarter: datetime, previous: StaffAlert | N
     return "\n".join(lines) + "\n"
 
 
-def alert_suspicious_login(event: Event) -> None:
-    alert_staff("suspicious_login", event)
+def alert_staff_of_batch(kind: str, events: Sequence[Event]) -> None:
+    """Tell staff of the first event of each quarter hour among `events` (the worker's
+    batch), unless an alert of `kind` went out that quarter already: a burst costs one
+    query per batch."""
+    firsts: dict[datetime, Event] = {}
+    for event in events:
+        firsts.setdefault(quarter_of(event.occurred_at), event)
+    for event in firsts.values():
+        alert_staff(kind, event)
 
 
-def alert_high_traffic(event: Event) -> None:
-    alert_staff("high_traffic", event)
+@handles_batches
+def alert_suspicious_login(events: Sequence[Event]) -> None:
+    alert_staff_of_batch("suspicious_login", events)
 
 
-def alert_spam(event: Event) -> None:
-    alert_staff("spam", event)
+@handles_batches
+def alert_high_traffic(events: Sequence[Event]) -> None:
+    alert_staff_of_batch("high_traffic", events)
 
 
-def alert_constraint_violation(event: Event) -> None:
-    alert_staff("constraint_violation", event)
+@handles_batches
+def alert_spam(events: Sequence[Event]) -> None:
+    alert_staff_of_batch("spam", events)
 
 
-def alert_orphaned_data(event: Event) -> None:
-    alert_staff("orphaned_data", event)
+@handles_batches
+def alert_constraint_violation(events: Sequence[Event]) -> None:
+    alert_staff_of_batch("constraint_violation", events)
+
+
+@handles_batches
+def alert_orphaned_data(events: Sequence[Event]) -> None:
+    alert_staff_of_batch("orphaned_data", events)

@@ -4,18 +4,21 @@ the events that change what is visible take a hidden article out of the full-tex
 put an approved one back, in the worker (articles/search.py). Which reads they renew is
 moderation/reads.py."""
 
+from collections.abc import Sequence
+
 from articles.events import ArticleCreated, ArticleUpdated
 from articles.models import Article
 from articles.search import search_index_refresh
 from comments.events import ArticleCommentAdded
-from events.core.wiring import HandlerTable, background
+from events.core.wiring import HandlerTable, background, handles_batches
 from events.system.moderation.events import ContentApproved, ContentHidden, ContentRemoved
-from events.system.moderation.services import content_check_spam
+from events.system.moderation.services import articles_check_spam, content_check_spam
 
 
-def check_article_for_spam(event: ArticleCreated) -> None:
-    """Score the new article; flag or hide it when it looks like spam."""
-    content_check_spam(article_id=event.article_id)
+@handles_batches
+def check_article_for_spam(events: Sequence[ArticleCreated]) -> None:
+    """Score the new articles, all at once; flag or hide those that look like spam."""
+    articles_check_spam(causes={event.article_id: event.event_id for event in events})
 
 
 def check_edited_article_for_spam(event: ArticleUpdated) -> None:
@@ -29,11 +32,15 @@ def check_comment_for_spam(event: ArticleCommentAdded) -> None:
     content_check_spam(comment_id=event.comment_id)
 
 
-def reindex_moderated_article(event: ContentHidden | ContentApproved | ContentRemoved) -> None:
-    """The article's search entry as its visibility now is: gone while hidden, back once
+@handles_batches
+def reindex_moderated_article(
+    events: Sequence[ContentHidden | ContentApproved | ContentRemoved],
+) -> None:
+    """The articles' search entries as their visibility now is: gone while hidden, back once
     approved (searches check visibility on the rows as well, so a hide shows at once)."""
-    if event.content_type == "article":
-        search_index_refresh([event.article_id])
+    article_ids = [event.article_id for event in events if event.content_type == "article"]
+    if article_ids:
+        search_index_refresh(article_ids)
 
 
 EVENT_HANDLERS: HandlerTable = {

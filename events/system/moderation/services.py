@@ -8,19 +8,24 @@ the content first and the item second, one order, so they never deadlock with ea
 with favorites, comments and deletes.
 """
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
 from articles.models import Article
-from articles.services import article_lock, article_set_hidden
+from articles.services import article_lock, article_set_hidden, articles_set_hidden
 from comments.models import Comment
 from comments.services import comment_set_hidden
 from conduit.errors import Forbidden, Invalid, NotFound
 from events import bus
+from events.core.context import current_context, handling
 from events.core.unit_of_work import unit_of_work
+from events.models import EventRecord
 from events.ops.events import BulkOperationCompleted
 from events.system.moderation.events import (
     ContentApproved,
@@ -80,9 +85,12 @@ def content_check_spam(
     """Score an article (after its create or update) or a comment (after its create); at or
     over MODERATION_SPAM_FLAG_SCORE flag it (SpamDetected, ContentFlagged), at or over
     MODERATION_SPAM_HIDE_SCORE hide it pending review. None when the content is gone."""
-    comment = Comment.objects.filter(pk=comment_id).first() if comment_id else None
-    article = Article.objects.filter(pk=comment.article_id if comment else article_id).first()
-    if article is None or (comment_id and comment is None):
+    if comment_id is None:
+        cause = current_context().causation_id
+        return articles_check_spam(causes={article_id: cause}).get(article_id)
+    comment = Comment.objects.filter(pk=comment_id).first()
+    article = Article.objects.filter(pk=comment.article_id).first() if comment else None
+    if article is None or comment is None:
         return None
     try:
         article, comment = _lock_content(article, comment)
@@ -109,6 +117,126 @@ def content_check_spam(
     if item.state == State.FLAGGED and verdict.score >= settings.MODERATION_SPAM_HIDE_SCORE:
         _hide(item, trigger="spam")
     return verdict
+
+
+@unit_of_work
+def articles_check_spam(*, causes: Mapping[int, UUID | None]) -> dict[int, Verdict]:
+    """Score these articles (after their create or update) as content_check_spam scores one,
+    in a few statements for them all (the worker's batches); the verdict of each that still
+    exists. `causes` maps each article to the event that asked for its check (None: none),
+    whose effects what it publishes are: checked again for the same event, an article that
+    was flagged then is left as it is (its SpamDetected, whose id derives from the cause, is
+    in the audit trail), as content_check_spam's publish_once leaves it."""
+    articles = list(Article.objects.select_for_update().filter(pk__in=causes).order_by("pk"))
+    repeats = earlier_repeats(articles)
+    verdicts = {
+        article.pk: spam_verdict(_article_text(article), repeats=repeats[article.pk])
+        for article in articles
+    }
+    items = {
+        item.article_id: item
+        for item in ModerationItem.objects.select_for_update().filter(
+            article_id__in=verdicts, comment__isnull=True
+        )
+    }
+    flagged = [a for a in articles if verdicts[a.pk].score >= settings.MODERATION_SPAM_FLAG_SCORE]
+    for article in articles:
+        if article.pk in items:
+            _remember_verdict(items[article.pk], verdicts[article.pk])
+    new_items = [
+        ModerationItem(
+            article=article,
+            author_id=article.author_id,
+            spam_score=verdicts[article.pk].score,
+            spam_reasons=list(verdicts[article.pk].reasons),
+        )
+        for article in flagged
+        if article.pk not in items
+    ]
+    for item in ModerationItem.objects.bulk_create(new_items):
+        items[item.article_id] = item
+    detections = {
+        article.pk: SpamDetected(
+            **_content_fields(items[article.pk]),
+            score=verdicts[article.pk].score,
+            reasons=verdicts[article.pk].reasons,
+        )
+        for article in flagged
+    }
+    detection_ids = {
+        article_id: bus.caused_event_id(detected, cause=causes[article_id])
+        for article_id, detected in detections.items()
+        if causes[article_id] is not None
+    }
+    checked_before = set(
+        EventRecord.objects.filter(event_id__in=detection_ids.values()).values_list(
+            "event_id", flat=True
+        )
+    )
+    fresh = [a for a in flagged if detection_ids.get(a.pk) not in checked_before]
+    if not fresh:
+        return verdicts
+    flags = {
+        flag.item_id: flag
+        for flag in Flag.objects.bulk_create(
+            [
+                Flag(
+                    item=items[article.pk],
+                    source=Source.AUTOMATIC,
+                    reason=Reason.SPAM,
+                    note="; ".join(verdicts[article.pk].reasons),
+                )
+                for article in fresh
+            ]
+        )
+    }
+    approved = [items[a.pk] for a in fresh if items[a.pk].state == State.APPROVED]
+    if approved:  # a new flag puts an approved item back in the queue
+        ModerationItem.objects.filter(pk__in=[item.pk for item in approved]).update(
+            state=State.FLAGGED
+        )
+        for item in approved:
+            item.state = State.FLAGGED
+    open_flags = dict(
+        Flag.objects.filter(item__in=flags, resolved_at__isnull=True)
+        .values("item")
+        .annotate(n=Count("pk"))
+        .values_list("item", "n")
+    )
+    to_hide = [
+        items[a.pk]
+        for a in fresh
+        if items[a.pk].state == State.FLAGGED
+        and verdicts[a.pk].score >= settings.MODERATION_SPAM_HIDE_SCORE
+    ]
+    if to_hide:
+        articles_set_hidden(article_ids=[item.article_id for item in to_hide], hidden=True)
+        ModerationItem.objects.filter(pk__in=[item.pk for item in to_hide]).update(
+            state=State.HIDDEN
+        )
+        for item in to_hide:
+            item.state = State.HIDDEN
+    # Each article's events in the order content_check_spam publishes them, in its cause's
+    # context; the unit of work writes them all in one statement.
+    for article in fresh:
+        item, flag, cause = items[article.pk], flags[items[article.pk].pk], causes[article.pk]
+        detected = detections[article.pk]
+        with handling(cause) if cause is not None else nullcontext():
+            if cause is not None:
+                detected = dataclasses.replace(detected, event_id=detection_ids[article.pk])
+            bus.publish(detected)
+            bus.publish(
+                ContentFlagged(
+                    **_content_fields(item),
+                    source=flag.source,
+                    reason=flag.reason,
+                    flagger_id=flag.flagger_id,
+                    open_flags=open_flags.get(item.pk, 0),
+                )
+            )
+            if item in to_hide:
+                bus.publish(ContentHidden(**_content_fields(item), trigger="spam"))
+    return verdicts
 
 
 @unit_of_work
@@ -201,11 +329,13 @@ def _lock_item(item: ModerationItem) -> ModerationItem:
 
 
 def _score(article: Article, comment: Comment | None) -> Verdict:
-    if comment is not None:
-        text = comment.body
-    else:
-        text = "\n".join(getattr(article, field) for field in Article.TEXT_FIELDS)
-    return spam_verdict(text, repeats=earlier_repeats(article=article, comment=comment))
+    post = comment if comment is not None else article
+    text = comment.body if comment is not None else _article_text(article)
+    return spam_verdict(text, repeats=earlier_repeats([post])[post.pk])
+
+
+def _article_text(article: Article) -> str:
+    return "\n".join(getattr(article, field) for field in Article.TEXT_FIELDS)
 
 
 def _existing_item(*, article: Article, comment: Comment | None) -> ModerationItem | None:
