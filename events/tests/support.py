@@ -1,12 +1,15 @@
 """Events and handlers that exist only for the event system's own tests."""
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from events import bus
+from events.core.context import handling
 from events.core.event import Event
+from events.core.wiring import handles_batches
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,3 +110,18 @@ def note_run_and_follow_up(event: SampleHappened) -> None:
         runs.write(f"{event.sample_id}\n")
     time.sleep(event.sleep_seconds)
     bus.publish(SampleFollowedUp(sample_id=event.sample_id))
+
+
+# A batch handler: each call's sample ids, in order; a negative sample id fails its batch.
+batches: list[list[int]] = []
+
+
+@handles_batches
+def follow_up_batch(events: Sequence[SampleHappened]) -> None:
+    """Background, in batches: publish one follow-up per event, as that event's effect."""
+    batches.append([event.sample_id for event in events])
+    for event in events:
+        if event.sample_id < 0:
+            raise RuntimeError(f"sample {event.sample_id} is bad")
+        with handling(event.event_id):
+            bus.publish_once(SampleFollowedUp(sample_id=event.sample_id))

@@ -24,6 +24,7 @@ from events.outbox import deliver_event, deliveries
 from events.system.analytics.events import HighTrafficDetected
 from events.system.maintenance.services import user_data_cleanup_request
 from events.system.security.services import login_attempt_record, login_lock_if_due
+from events.worker import build_worker
 from users.services import user_follow, user_register, user_update
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,22 @@ def test_every_background_handler_run_twice_for_one_event_leaves_the_same_state(
 
     missing = background_handlers() - covered
     assert not missing, f"no event in the scenario for {sorted(missing)}: add one"
+
+
+def test_the_worker_run_again_on_every_delivery_with_the_receipts_removed_leaves_the_same_state():
+    """The same, through the worker's batches: handlers that take batches handle several
+    events at once, and run again as a batch they must still find everything done."""
+    everything_happens()
+    build_worker().run()
+    once = state()
+    handled = DeliveryReceipt.objects.count()
+    assert handled > 0
+    assert not deliveries().exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+
+    DeliveryReceipt.objects.all().delete()
+    deliveries().update(status=TaskResultStatus.READY, worker_ids=[])
+    build_worker().run()
+
+    assert state() == once
+    assert DeliveryReceipt.objects.count() == handled
+    assert not deliveries().exclude(status=TaskResultStatus.SUCCESSFUL).exists()
