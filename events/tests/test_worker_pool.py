@@ -13,7 +13,7 @@ from events.models import DeliveryReceipt, EventRecord
 from events.outbox import deliveries, enqueue_deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
-from events.tests.test_worker_process import start_worker, wait_for
+from events.tests.test_worker_process import database_url, start_worker, wait_for
 from events.worker import DEFER_SECONDS, build_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -168,3 +168,36 @@ def test_an_event_newer_than_the_worker_is_left_for_a_newer_worker_not_dead_lett
         assert row.run_after.timestamp() >= before + DEFER_SECONDS - 1
     assert not DeliveryReceipt.objects.filter(event_id=newer.event_id).exists()
     assert not EventRecord.objects.filter(type=SampleFollowedUp.type_name).exists()
+
+
+def _workers_on(url: str) -> list[int]:
+    """The db_worker processes alive on this database (their environment names it)."""
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if b"db_worker" not in (process / "cmdline").read_bytes():
+                continue
+            if f"DATABASE_URL={url}".encode() not in (process / "environ").read_bytes():
+                continue
+            if (process / "stat").read_text().split()[2] != "Z":
+                found.append(int(process.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def test_a_stop_request_while_the_supervisor_starts_its_workers_stops_every_one(
+    sessions, worker_bus
+):
+    """The request reaches the supervisor as soon as its first worker started, most often
+    before its last one did: the workers started after it are told too, and none is left
+    running unsupervised."""
+    pool = start_worker(sessions, processes=4)
+    children = Path(f"/proc/{pool.pid}/task/{pool.pid}/children")
+    wait_for(lambda: children.exists() and children.read_text().split(), timeout=60)
+    pool.send_signal(signal.SIGTERM)
+    output, _ = pool.communicate(timeout=60)
+
+    assert pool.returncode == 0, output
+    assert "Started 4 worker processes" in output
+    wait_for(lambda: not _workers_on(database_url()), timeout=30, what="for the workers to stop")

@@ -128,9 +128,13 @@ def supervise(processes: int, worker_id: str) -> int:
 
     def start(index: int) -> None:
         command = [sys.executable, *argv, "--worker-id", f"{worker_id[:56]}-{index}"]
-        children[index] = subprocess.Popen(
+        child = children[index] = subprocess.Popen(
             command, env=env, start_new_session=True, preexec_fn=_die_with_parent
         )
+        if requests:
+            # A stop request came while it was starting (the handler below ran before it was
+            # in `children`): it is told too, or it would run on unsupervised.
+            child.send_signal(signal.SIGTERM)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         now = time.monotonic()
