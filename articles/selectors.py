@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -137,10 +138,11 @@ def _article_page(
 
 # The statements of the lists with one filter or none, built once per process for each page
 # (conduit/statements.py): a new article makes every process read its pages again, and
-# building a page's two queries took the ORM three times as long as running them.
+# building a page's two queries took the ORM three times as long as running them. Each kind
+# keeps the STATEMENT_CACHE_ENTRIES latest used (a tag's, an author's: as many as are read).
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=settings.STATEMENT_CACHE_ENTRIES)
 def _page(kind: str, filter_id: int | None, limit: int, offset: int) -> Statement:
     """A page of the visible articles (`all`), of a tag's, of an author's or of those a reader
     `favorited` (`filter_id`: the tag's or the user's)."""
@@ -164,12 +166,12 @@ def _total_shards() -> Statement:
     return Statement.of(ArticleTotal.objects.values_list("articles_count"))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=settings.STATEMENT_CACHE_ENTRIES)
 def _tag_count(name: str) -> Statement:
     return Statement.of(Tag.objects.filter(name=name).values_list("pk", "articles_count")[:1])
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=settings.STATEMENT_CACHE_ENTRIES)
 def _user_count(username: str, counter: str) -> Statement:
     users = User.objects.filter(username=username)
     return Statement.of(users.values_list("pk", f"article_stats__{counter}")[:1])

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
@@ -18,8 +19,9 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET = 1_000_000_000
 
 
-# A list page formats 40 timestamps, the same ones on every read of it: remembered.
-@lru_cache(maxsize=65_536)
+# A list page formats 40 timestamps, the same ones on every read of it: remembered, the
+# TIMESTAMP_CACHE_ENTRIES latest used (each new article brings two).
+@lru_cache(maxsize=settings.TIMESTAMP_CACHE_ENTRIES)
 def format_timestamp(value: datetime) -> str:
     """ISO 8601, UTC, milliseconds: `2026-02-18T03:22:56.637Z`."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

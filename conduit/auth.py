@@ -79,7 +79,10 @@ class TokenClaims:
 # and checking its signature again took a quarter of a millisecond each time. Keyed by the
 # token itself, signature included, and by the key it was checked with, so what is found here
 # is exactly what was checked; only the time moves on, and the expiry is checked again.
-_verified: LRUCache[tuple[str, str, str], tuple[TokenClaims, float]] = LRUCache(maxsize=10_000)
+# At most TOKEN_CACHE_ENTRIES, the latest used.
+_verified: LRUCache[tuple[str, str, str], tuple[TokenClaims, float]] = LRUCache(
+    maxsize=settings.TOKEN_CACHE_ENTRIES
+)
 _verified_lock = threading.Lock()
 
 

@@ -149,8 +149,15 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # the reads it changes at once (conduit/readcache.py).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=60)
 # Reads each process remembers at most: room for the pages a busy site's readers spread over
-# (bench/mix.py reports the hit rate), a few hundred MB at worst.
+# (bench/mix.py reports the hit rate), a few hundred MB at worst. Each read has one entry, its
+# newest version (docs/performance.md, "Memory").
 READ_CACHE_ENTRIES = env.int("READ_CACHE_ENTRIES", default=20000)
+# What else each process remembers, at most (docs/performance.md, "Memory"): tokens verified
+# lately (~0.8 KB each), formatted timestamps (~250 B each) and the list statements the ORM
+# built (~1.4 KB each, this many of each of the three kinds).
+TOKEN_CACHE_ENTRIES = env.int("TOKEN_CACHE_ENTRIES", default=10000)
+TIMESTAMP_CACHE_ENTRIES = env.int("TIMESTAMP_CACHE_ENTRIES", default=8192)
+STATEMENT_CACHE_ENTRIES = env.int("STATEMENT_CACHE_ENTRIES", default=4096)
 # Where the read cache's version stamps are: "shared" (the shared cache: Redis across hosts),
 # or a file that the processes of one host map into memory, the default with the file cache.
 READ_CACHE_STAMPS = env.str(

@@ -15,6 +15,7 @@ from conduit.readcache import (
     clear_memory,
     forget_reads,
     read_through,
+    remembered,
     stamp_key,
 )
 from users.models import User
@@ -55,6 +56,30 @@ def test_read_through_remembers_until_one_of_its_scopes_is_forgotten():
     assert read_through(scopes, ("answer", 42), compute) == 4
     forget_reads(EVERYTHING)
     assert read_through(scopes, ("answer", 42), compute) == 5
+
+
+def test_a_renewed_read_takes_the_place_of_its_older_version():
+    # An entry under stamps that were renewed is never read again: kept beside the new one,
+    # such versions were most of a process's memory under a mix of reads and writes.
+    _, compute = counter()
+    for version in range(1, 51):
+        assert read_through((LISTS,), ("page",), compute) == version
+        assert read_through((LISTS,), ("page",), compute) == version
+        forget_reads(LISTS)
+
+    assert remembered() == 1
+
+
+def test_the_memory_keeps_at_most_read_cache_entries_the_latest_used(settings):
+    settings.READ_CACHE_ENTRIES = 10
+    _, compute = counter()
+    for n in range(25):  # kept out of the shared cache: the process's memory alone
+        read_through((LISTS,), ("page", n), compute, shared=False)
+
+    assert remembered() == 10
+    assert read_through((LISTS,), ("page", 24), compute, shared=False) == 25, "latest kept"
+    assert read_through((LISTS,), ("page", 0), compute, shared=False) == 26, "oldest dropped"
+    assert remembered() == 10
 
 
 def test_a_stamp_the_shared_cache_lost_forgets_what_was_remembered_under_it():
