@@ -35,6 +35,7 @@ from events.models import EventRecord
 from events.outbox import event_from_record
 from events.system.webhooks import services, transport
 from events.system.webhooks.models import Attempt, Delivery, Endpoint
+from events.system.webhooks.selectors import receiving_endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,6 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # A delivery whose event this code cannot rebuild waits this long for a newer worker.
 DEFER_SECONDS = 10.0
-# How often the sender reads the endpoints again (a change reaches it within this).
-ENDPOINTS_SECONDS = 1.0
 # After the first request of a turn ends, how long the dispatcher waits for more to end with
 # it, so that their results are written in one transaction.
 COALESCE_SECONDS = 0.005
@@ -154,8 +153,6 @@ class Sender:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._turn = 0
-        self._endpoint_list: list[Endpoint] = []
-        self._endpoints_read_at = -ENDPOINTS_SECONDS
         # Endpoints whose failing_since may be set: a success clears it.
         self._maybe_failing: set[int] = set()
 
@@ -243,12 +240,11 @@ class Sender:
     # Claiming -----------------------------------------------------------------------------
 
     def _endpoints(self) -> list[Endpoint]:
-        """The endpoints that receive, read again at most every ENDPOINTS_SECONDS."""
-        if time.monotonic() - self._endpoints_read_at > ENDPOINTS_SECONDS:
-            self._endpoint_list = list(Endpoint.objects.filter(active=True, paused_at__isnull=True))
-            self._endpoints_read_at = time.monotonic()
-            self._maybe_failing |= {e.pk for e in self._endpoint_list if e.failing_since}
-        return self._endpoint_list
+        """The endpoints that receive (selectors.receiving_endpoints: read again only after
+        a change, which every sender then sees on its next turn)."""
+        endpoints = list(receiving_endpoints())
+        self._maybe_failing |= {e.pk for e in endpoints if e.failing_since}
+        return endpoints
 
     def _claim_and_send(self) -> int:
         free = self.concurrency - len(self.jobs)
@@ -430,17 +426,21 @@ class Sender:
                     claimed_until=None,
                     last_error="",
                 )
+            changed = 0
             if recovered := healthy & self._maybe_failing:
-                Endpoint.objects.filter(pk__in=recovered, failing_since__isnull=False).update(
-                    failing_since=None
-                )
+                changed += Endpoint.objects.filter(
+                    pk__in=recovered, failing_since__isnull=False
+                ).update(failing_since=None)
                 self._maybe_failing -= recovered
             failing -= healthy
             self._maybe_failing |= failing
             if failing:
-                Endpoint.objects.filter(pk__in=failing, failing_since__isnull=True).update(
-                    failing_since=at
-                )
+                changed += Endpoint.objects.filter(
+                    pk__in=failing, failing_since__isnull=True
+                ).update(failing_since=at)
+            if changed:
+                # Other senders learn that an endpoint started or stopped failing.
+                services.endpoints_changed()
         if failing:
             pause_before = at - timedelta(seconds=settings.WEBHOOKS_PAUSE_AFTER_SECONDS)
             for endpoint_id in Endpoint.objects.filter(

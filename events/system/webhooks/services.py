@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from conduit.readcache import forget_reads
 from events import bus
 from events.core.event import Event
 from events.core.unit_of_work import unit_of_work
@@ -27,6 +28,7 @@ from events.system.webhooks.models import Attempt, Delivery, Endpoint
 from events.system.webhooks.safety import check_url
 from events.system.webhooks.selectors import (
     ALL_EVENTS,
+    ENDPOINTS_SCOPE,
     receiving_endpoints,
     subscribable_event_types,
 )
@@ -55,6 +57,16 @@ def validate_url(url: str) -> None:
     check_url(url)
 
 
+def endpoints_changed() -> None:
+    """Called in the transaction that changes an endpoint: every process reads the endpoints
+    again (selectors.receiving_endpoints) for its next write. The stamp is renewed now, so
+    that a process ending between the commit and its callbacks leaves none remembering the
+    old endpoints, and again right after the commit, so that none keeps what it read in
+    between (the change not committed yet)."""
+    forget_reads(ENDPOINTS_SCOPE)
+    transaction.on_commit(lambda: forget_reads(ENDPOINTS_SCOPE), robust=True)
+
+
 def _types_of(endpoint: Endpoint) -> tuple[str, ...]:
     return (ALL_EVENTS,) if endpoint.all_events else tuple(endpoint.event_types)
 
@@ -81,6 +93,7 @@ def endpoint_create(
         include_personal=include_personal,
         secret=secret,
     )
+    endpoints_changed()
     bus.publish(
         WebhookEndpointCreated(
             endpoint_id=endpoint.pk,
@@ -124,6 +137,7 @@ def endpoint_update(
     if not changed:
         return endpoint
     endpoint.save()
+    endpoints_changed()
     bus.publish(
         WebhookEndpointChanged(
             endpoint_id=endpoint.pk,
@@ -146,6 +160,7 @@ def endpoint_rotate_secret(endpoint: Endpoint) -> str:
     endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, until
     endpoint.secret = secret
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    endpoints_changed()
     bus.publish(WebhookSecretRotated(endpoint_id=endpoint.pk, overlap_until=until.isoformat()))
     return secret
 
@@ -157,6 +172,7 @@ def endpoint_resume(endpoint: Endpoint) -> Endpoint:
         return endpoint
     Endpoint.objects.filter(pk=endpoint.pk).update(paused_at=None, failing_since=None)
     endpoint.paused_at = endpoint.failing_since = None
+    endpoints_changed()
     bus.publish(
         WebhookEndpointChanged(
             endpoint_id=endpoint.pk,
@@ -180,6 +196,7 @@ def endpoint_pause(endpoint_id: int) -> bool:
         return False
     if not Endpoint.objects.filter(pk=endpoint_id, paused_at__isnull=True).update(paused_at=now):
         return False
+    endpoints_changed()
     failing_since = endpoint.failing_since
     bus.publish(
         WebhookEndpointPaused(endpoint_id=endpoint_id, failing_since=failing_since.isoformat())
@@ -201,6 +218,7 @@ def endpoint_pause(endpoint_id: int) -> bool:
 def endpoint_delete(endpoint: Endpoint) -> None:
     endpoint_id, url = endpoint.pk, endpoint.url
     endpoint.delete()
+    endpoints_changed()
     bus.publish(WebhookEndpointDeleted(endpoint_id=endpoint_id, url=url))
 
 

@@ -1,7 +1,8 @@
 """A webhook receiver in a process of its own (test_concurrency.py): so that its threads do
 not share the sender's interpreter. POSTs to a path starting with /slow are answered after
 --slow seconds, the others at once; GET /_counts gives each path's count, GET /_ids?path=
-the webhook-ids it received. Prints its port, then serves until killed."""
+the webhook-ids it received, GET /_last?path= when (time.monotonic(), the clock every process
+of the host shares) its last one arrived. Prints its port, then serves until killed."""
 
 import argparse
 import json
@@ -11,11 +12,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 
+class Server(ThreadingHTTPServer):
+    # The listen backlog (set before the socket listens: the default 5 overflowed, and each
+    # dropped connection was tried again by the client's TCP after a second).
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--slow", type=float, default=5.0)
     args = parser.parse_args()
     ids: dict[str, list[str]] = {}
+    last: dict[str, float] = {}
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -34,6 +43,7 @@ def main() -> None:
                 time.sleep(args.slow)
             with lock:
                 ids.setdefault(self.path, []).append(self.headers["webhook-id"])
+                last[self.path] = time.monotonic()
             self.answer(b"ok")
 
         def do_GET(self) -> None:
@@ -41,6 +51,8 @@ def main() -> None:
             with lock:
                 if url.path == "/_counts":
                     document = {path: len(got) for path, got in ids.items()}
+                elif url.path == "/_last":
+                    document = last.get(parse_qs(url.query)["path"][0])
                 else:
                     document = ids.get(parse_qs(url.query)["path"][0], [])
             self.answer(json.dumps(document).encode())
@@ -48,9 +60,7 @@ def main() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 512
+    server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -64,6 +64,14 @@ def ok(received: Received) -> tuple[int, dict[str, str], bytes]:
     return 200, {}, b"thanks"
 
 
+class Server(ThreadingHTTPServer):
+    # The listen backlog, set before the socket listens (set on the instance, it came too late:
+    # the default 5 overflowed, and the client's TCP tried each dropped connection again a
+    # second later).
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def start_receiver() -> Receiver:
     receiver: Receiver
 
@@ -96,9 +104,7 @@ def start_receiver() -> Receiver:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 256
+    server = Server(("127.0.0.1", 0), Handler)
     receiver = Receiver(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return receiver

@@ -3,7 +3,13 @@ one that answers each request after 5 s; the fast two receive all of theirs with
 the time they take when the slow one is absent, and the slow one still receives all of its
 own. The sender's per-endpoint concurrency is raised (100) so that the slow one's 1,000 take
 50 s, not the 625 s of the default 8 slots: the shape (a slow endpoint holding every one of
-its slots the whole time) is the same. WEBHOOKS_TEST_SLOW_SECONDS changes the delay."""
+its slots the whole time) is the same. WEBHOOKS_TEST_SLOW_SECONDS changes the delay.
+
+The receiver runs in a process of its own and notes when each path's last request arrived
+(on the host's monotonic clock, which this process reads too), so a time is the sender's
+alone: from the start of the drain to the last arrival, not to whenever the test next
+polled, nor to the end of the slow answers still in flight when the fast pair is done.
+"""
 
 import json
 import os
@@ -29,6 +35,8 @@ EVENTS = 1000
 SLOW_SECONDS = float(os.environ.get("WEBHOOKS_TEST_SLOW_SECONDS", "5.0"))
 # Slots per endpoint: the slow one's 1,000 take 1000 x 5 / 100 = 50 s.
 PER_ENDPOINT = 100
+# The issue's bound: the fast pair beside the slow one within 20% of its time alone.
+BOUND = 1.2
 
 
 def publish(count: int) -> None:
@@ -62,6 +70,10 @@ class RemoteReceiver:
 
     def ids(self, path: str) -> list[str]:
         return self.get(f"/_ids?path={path}")
+
+    def last(self, path: str) -> float:
+        """When the path's last request arrived (time.monotonic() of the host)."""
+        return self.get(f"/_last?path={path}")
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -103,51 +115,55 @@ class Every:
         return self.result
 
 
-def timed_drain(sender: Sender, condition) -> float:
+def timed_drain(sender: Sender, receiver: RemoteReceiver, *paths: str) -> float:
+    """Send until every path received all of its events; the seconds from the start to the
+    last of those arrivals."""
+    condition = all_arrived(receiver, *paths)
     start = time.monotonic()
-    sender.drain(timeout=300, until=Every(0.05, condition))
+    sender.drain(timeout=300, until=Every(0.1, condition))
     assert condition(), "not every delivery arrived"
-    return time.monotonic() - start
+    return max(receiver.last(path) for path in paths) - start
 
 
 @pytest.mark.alone  # it times the drains: .ci/run runs it by itself (pytest -n 0 -m alone)
 def test_a_slow_endpoint_does_not_delay_the_others(private_allowed, remote):
-    """The two fast endpoints receive all of theirs while the slow one (5 s an answer) is
-    still far from done, and the slow one still receives all of its own. The issue's ratio
-    (the fast pair within 20% of its time alone) is printed, not asserted: on this shared
-    2-core machine identical runs of the pair alone differed by a factor of 1.5, so a ratio
-    measures the load as much as the sender (bench/webhooks.py is where speed is measured)."""
+    """The fast pair's time beside the slow one is compared with its time alone, measured
+    before and after (their mean, so that a change in the machine's load during the test
+    weighs on both sides)."""
     receiver = remote
     sender = Sender(concurrency=3 * PER_ENDPOINT, per_endpoint=PER_ENDPOINT)
 
     def fast_pair_alone(first: str, second: str) -> float:
         made = endpoints(receiver, first, second)
         publish(EVENTS)
-        seconds = timed_drain(sender, all_arrived(receiver, first, second))
+        seconds = timed_drain(sender, receiver, first, second)
         for endpoint in made:
             services.endpoint_update(endpoint, active=False)
         return seconds
 
     try:
-        alone = fast_pair_alone("/a1", "/a2")
+        before = fast_pair_alone("/a1", "/a2")
         made = endpoints(receiver, "/b1", "/b2", "/slow")
         publish(EVENTS)
-        with_slow = timed_drain(sender, all_arrived(receiver, "/b1", "/b2"))
+        start = time.monotonic()
+        with_slow = timed_drain(sender, receiver, "/b1", "/b2")
         slow_when_fast_done = receiver.count("/slow")
-        slow_total = with_slow + timed_drain(sender, all_arrived(receiver, "/slow"))
+        timed_drain(sender, receiver, "/slow")
+        slow_total = receiver.last("/slow") - start
         for endpoint in made:
             services.endpoint_update(endpoint, active=False)
+        after = fast_pair_alone("/c1", "/c2")
     finally:
         sender.pool.shutdown(wait=True, cancel_futures=True)
 
+    alone = (before + after) / 2
     print(
-        f"fast pair alone {alone:.2f}s, beside the slow one {with_slow:.2f}s "
+        f"fast pair alone {before:.2f}s and {after:.2f}s, beside the slow one {with_slow:.2f}s "
         f"(ratio {with_slow / alone:.2f}); slow one done after {slow_total:.2f}s"
     )
-    # Served concurrently: the fast pair was done while the slow one was still receiving
-    # (one after the other, the pair would have waited for every slow answer).
+    assert with_slow <= BOUND * alone, (with_slow, before, after)
+    # Served concurrently: the fast pair was done while the slow one was still receiving.
     assert slow_when_fast_done < EVENTS, (slow_when_fast_done, with_slow, slow_total)
-    assert with_slow < slow_total, (with_slow, slow_total)
     for path in ("/b1", "/b2", "/slow"):
         ids = receiver.ids(path)
         assert len(ids) == len(set(ids)) == EVENTS, path
