@@ -10,6 +10,10 @@ from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
 from conduit.readcache import clear_memory
+from conduit.tests.browser import (  # noqa: F401 - fixtures of the browser tests
+    admin_login,
+    browser,
+)
 from conduit.tests.processes import Sessions
 from conduit.tests.support import IsolatedRedisCache
 from events.testing import (  # noqa: F401 - fixtures for every test
