@@ -133,11 +133,8 @@ def client_for():
 def sessions():
     """`sessions.popen([...])` starts a process in a session of its own; whatever is left of
     each session (children in process groups of their own too) is killed after the test."""
-    started = Sessions()
-    try:
+    with Sessions() as started:
         yield started
-    finally:
-        started.close()
 
 
 # The tests that exercise the shared cache (CACHE_URL): the read cache, its stamps and

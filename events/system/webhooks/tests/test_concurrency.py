@@ -7,7 +7,6 @@ its slots the whole time) is the same. WEBHOOKS_TEST_SLOW_SECONDS changes the de
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conduit.tests.processes import Sessions
 from events import bus
 from events.core.unit_of_work import unit_of_work
 from events.system.webhooks import services
@@ -38,15 +38,14 @@ def publish(count: int) -> None:
 
 
 class RemoteReceiver:
-    """receiver_process.py, in a session of its own."""
+    """receiver_process.py, in a session of its own (killed after the test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         script = Path(__file__).with_name("receiver_process.py")
-        self.process = subprocess.Popen(
+        self.process = sessions.popen(
             [sys.executable, str(script), "--slow", str(SLOW_SECONDS)],
             stdout=subprocess.PIPE,
             text=True,
-            start_new_session=True,
         )
         self.port = int(self.process.stdout.readline())
 
@@ -63,18 +62,10 @@ class RemoteReceiver:
     def ids(self, path: str) -> list[str]:
         return self.get(f"/_ids?path={path}")
 
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
 
 @pytest.fixture
-def remote():
-    receiver = RemoteReceiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
+def remote(sessions) -> RemoteReceiver:
+    return RemoteReceiver(sessions)
 
 
 def endpoints(receiver, *paths: str):
