@@ -17,7 +17,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -28,25 +27,15 @@ from articles.tests.factories import ArticleFactory
 from conduit.auth import issue_token
 from conduit.tests.processes import Sessions
 from events.models import EventRecord
+from events.tests.test_worker_faults import admin_connection
 from users.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
-def _admin() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=True,
-    )
-
-
 def terminate(*, application_name: str | None = None, pid: int | None = None) -> int:
     """End server connections (by name, or one by pid); how many were ended."""
-    with _admin() as admin:
+    with admin_connection() as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND (application_name = %s OR pid = %s)",

@@ -78,7 +78,7 @@ class Worker:
 
     def backends(self, *, state: str | None = None, query_like: str = "%") -> list[int]:
         """The worker's server processes (pg_stat_activity), optionally in one state."""
-        with _admin() as admin:
+        with admin_connection() as admin:
             rows = admin.execute(
                 "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
                 " AND (%s::text IS NULL OR state = %s) AND query LIKE %s",
@@ -104,8 +104,9 @@ def start_worker(sessions, tmp_path: Path) -> Callable[..., Worker]:
     return start
 
 
-def _admin() -> psycopg.Connection:
-    """A connection of the test's own, outside Django's (which the test's data goes through)."""
+def admin_connection() -> psycopg.Connection:
+    """A connection of the test's own to its database, outside Django's (which the test's
+    data goes through); conduit/tests/test_connection_faults.py's too."""
     db = connection.settings_dict
     return psycopg.connect(
         host=db["HOST"] or "127.0.0.1",
@@ -117,7 +118,7 @@ def _admin() -> psycopg.Connection:
 
 
 def terminate(pids: list[int]) -> None:
-    with _admin() as admin:
+    with admin_connection() as admin:
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
@@ -173,7 +174,7 @@ def test_connection_ended_while_claiming(worker_bus, start_worker, tmp_path: Pat
     event = publish(tmp_path, 3)
     deadline = time.monotonic() + 180
     while True:
-        with _admin() as locker, locker.transaction():
+        with admin_connection() as locker, locker.transaction():
             locker.execute(f"LOCK TABLE {TASKS_TABLE} IN ACCESS EXCLUSIVE MODE")
             # Whichever of the loop's statements on the queue comes first now waits on the lock:
             # the lease sweep (an UPDATE) or the claim (its one SELECT, its text cut before SKIP
