@@ -10,6 +10,10 @@ from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
 from conduit.readcache import clear_memory
+from conduit.tests.browser import (  # noqa: F401 - fixtures of the browser tests
+    admin_login,
+    browser,
+)
 from conduit.tests.processes import Sessions
 from conduit.tests.support import IsolatedRedisCache
 from events.testing import (  # noqa: F401 - fixtures for every test
@@ -129,11 +133,8 @@ def client_for():
 def sessions():
     """`sessions.popen([...])` starts a process in a session of its own; whatever is left of
     each session (children in process groups of their own too) is killed after the test."""
-    started = Sessions()
-    try:
+    with Sessions() as started:
         yield started
-    finally:
-        started.close()
 
 
 # The tests that exercise the shared cache (CACHE_URL): the read cache, its stamps and

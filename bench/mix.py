@@ -90,13 +90,24 @@ def read_cache_lookups(server: Server) -> dict[str, float]:
     return counts
 
 
-def _wrk(server: Server, mix_file: Path, token: str, write_every: int, seconds: float) -> dict:
+def wrk_mix(
+    server: Server,
+    mix_file: Path,
+    token: str,
+    write_every: int,
+    seconds: float,
+    delay_ms: int | None = None,
+) -> dict:
+    """One wrk run of wrk/mix.lua against the server; its BENCH_JSON. `delay_ms`: each
+    connection's wait before each request (bench/soak.py's rate below capacity)."""
     env = os.environ | {
         "BENCH_MIX_FILE": str(mix_file),
         "BENCH_TOKEN": token,
         "BENCH_WRITE_EVERY": str(write_every),
         "BENCH_NONCE": f"{time.time_ns()}",
     }
+    if delay_ms is not None:
+        env["BENCH_DELAY_MS"] = str(delay_ms)
     command = [
         "wrk", "-t", "2", "-c", str(MIX_CONNECTIONS), "-d", f"{max(1, round(seconds))}s",
         "--timeout", "10s", "-s", str(BENCH / "wrk" / "mix.lua"), server.base,
@@ -114,7 +125,7 @@ def run_mix(
     """One measured run of the mix against every server at once (one wrk each)."""
     before = [read_cache_lookups(server) for server in servers]
     with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
-        raws = list(pool.map(lambda s: _wrk(s, mix_file, token, write_every, seconds), servers))
+        raws = list(pool.map(lambda s: wrk_mix(s, mix_file, token, write_every, seconds), servers))
     after = [read_cache_lookups(server) for server in servers]
     lookups = {
         result: sum(
@@ -164,7 +175,7 @@ def mix_steps(
         for _ in range(ROUNDS):
             for write_every in WRITE_EVERY:
                 if warmup:
-                    _wrk(servers[0], mix_file, token, write_every, warmup / ROUNDS)
+                    wrk_mix(servers[0], mix_file, token, write_every, warmup / ROUNDS)
                 result = run_mix(servers, mix_file, token, write_every, seconds * 2 / ROUNDS)
                 runs[write_every].append(result)
                 log(

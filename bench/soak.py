@@ -25,7 +25,6 @@ not met.
 import argparse
 import json
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -37,7 +36,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
-    BENCH,
     PYTHON,
     RESULTS,
     ROOT,
@@ -55,26 +53,12 @@ from common import (
     vendor_of,
 )
 from drain import load
-from mix import MIX_CONNECTIONS, mix_pages, write_mix_file
+from mix import MIX_CONNECTIONS, mix_pages, write_mix_file, wrk_mix
 
 
-def wrk_mix(server: Server, mix_file: Path, token: str, args, seconds: float, delay_ms: int):
-    env = os.environ | {
-        "BENCH_MIX_FILE": str(mix_file),
-        "BENCH_TOKEN": token,
-        "BENCH_WRITE_EVERY": str(args.write_every),
-        "BENCH_NONCE": f"{time.time_ns()}",
-        "BENCH_DELAY_MS": str(delay_ms),
-    }
-    command = [
-        "wrk", "-t", "2", "-c", str(MIX_CONNECTIONS), "-d", f"{max(1, round(seconds))}s",
-        "--timeout", "10s", "-s", str(BENCH / "wrk" / "mix.lua"), server.base,
-    ]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    match = re.search(r"^BENCH_JSON (.*)$", done.stdout, re.MULTILINE)
-    if done.returncode or not match:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    raw = json.loads(match.group(1))
+def soak_mix(server: Server, mix_file: Path, token: str, args, seconds: float, delay_ms: int):
+    """The mix at a rate set by each connection's delay; its BENCH_JSON and its rps."""
+    raw = wrk_mix(server, mix_file, token, args.write_every, seconds, delay_ms)
     raw["rps"] = raw["requests"] / (raw["duration_us"] / 1e6)
     return raw
 
@@ -207,7 +191,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         try:
-            capacity = wrk_mix(server, mix_file, token, args, 10, 0)["rps"]
+            capacity = soak_mix(server, mix_file, token, args, 10, 0)["rps"]
             target = capacity * args.rate
             # Each connection: one request, then a wait; at the capacity's latency a
             # connection makes capacity/connections requests a second.
@@ -224,7 +208,7 @@ def main() -> None:
             )
             half.start()
             probe.start()
-            mixed = wrk_mix(server, mix_file, token, args, args.duration, delay_ms)
+            mixed = soak_mix(server, mix_file, token, args, args.duration, delay_ms)
             probe.stopping.set()
             probe.join(timeout=70)
             half.cancel()

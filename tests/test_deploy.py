@@ -9,20 +9,17 @@ metrics beside the worker's handler runs. The systemd units and the alert rules 
 by the tools that read them.
 """
 
-import contextlib
 import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import socketserver
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +28,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from conduit.tests.processes import Sessions, free_port, wait_for
+
 ROOT = Path(django_settings.BASE_DIR)
 METRICS_TOKEN = "deploy-test-metrics-token"
 REQUEST_ID = "deploy-test-request-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def procfile() -> dict[str, str]:
@@ -132,9 +114,11 @@ def smtp_port() -> Iterator[int]:
 
 
 class Host:
-    """The processes of one host, each in a process group of its own, all stopped at the end."""
+    """The processes of one host, each in a session (and process group) of its own; whatever
+    is left of them the `sessions` fixture kills after the test."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+    def __init__(self, sessions: Sessions, tmp_path: Path, env: dict[str, str]) -> None:
+        self.sessions = sessions
         self.tmp_path = tmp_path
         self.env = env
         self.processes: dict[str, subprocess.Popen] = {}
@@ -144,39 +128,31 @@ class Host:
 
     def start(self, name: str, command: str) -> subprocess.Popen:
         with self.log(name).open("w") as out:
-            process = subprocess.Popen(
+            process = self.sessions.popen(
                 ["bash", "-c", command],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         self.processes[name] = process
         return process
 
     def stop(self, name: str, *, timeout: float = 60) -> int:
+        """SIGTERM to the process's group, as a service manager sends it; its exit status."""
         process = self.processes[name]
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=timeout)
             raise AssertionError(f"{name} did not stop within {timeout}s of SIGTERM") from None
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-            with contextlib.suppress(ProcessLookupError):  # nothing of its group may outlive it
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
-def host(tmp_path, database_url, smtp_port) -> Iterator[Host]:
+def host(tmp_path, database_url, smtp_port, sessions) -> Host:
+    """The host's environment, on the test's own database; its processes are killed (the
+    `sessions` fixture) before that database is dropped."""
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = os.environ | {
@@ -198,11 +174,7 @@ def host(tmp_path, database_url, smtp_port) -> Iterator[Host]:
     for name in ("LOG_FORMAT", "CACHE_URL"):
         env.pop(name, None)  # the production defaults: JSON logs, the file cache
     env["CACHE_URL"] = f"filecache://{tmp_path / 'cache'}"
-    host = Host(tmp_path, env)
-    try:
-        yield host
-    finally:
-        host.stop_all()
+    return Host(sessions, tmp_path, env)
 
 
 def call(port: int, method: str, path: str, body: Any = None, **headers: str):
@@ -235,13 +207,13 @@ def test_the_procfile_runs_a_host(host):
     assert release.wait(timeout=300) == 0, host.log("release").read_text()
 
     web = host.start("web", lines["web"])
-    wait_for(lambda: answers(port, "/health") == 200, timeout=120, what="the web's /health")
+    wait_for(lambda: answers(port, "/health") == 200, timeout=120, what="for the web's /health")
     status, body = call(port, "GET", "/ready")
     assert status == 503
     assert json.loads(body)["checks"]["worker"]["ok"] is False
 
     host.start("worker", lines["worker"])
-    wait_for(lambda: answers(port, "/ready") == 200, timeout=120, what="/ready with the worker")
+    wait_for(lambda: answers(port, "/ready") == 200, timeout=120, what="for /ready with the worker")
     status, body = call(port, "GET", "/ready")
     report = json.loads(body)
     assert report["status"] == "ok"
@@ -260,7 +232,7 @@ def test_the_procfile_runs_a_host(host):
             if line.get("logger") == "events.delivery" and line.get("request_id") == REQUEST_ID
         ]
 
-    deliveries = wait_for(delivered, timeout=120, what="the worker's delivery lines")
+    deliveries = wait_for(delivered, timeout=120, what="for the worker's delivery lines")
     for line in deliveries:
         assert line["outcome"] == "ok", line
         assert line["event_type"] and line["handler"] and line["event_id"]
@@ -285,7 +257,7 @@ def test_the_procfile_runs_a_host(host):
         worker_ran = 'mode="background",outcome="ok"' in text
         return text if worker_ran and "conduit_http_requests_total{" in text else None
 
-    text = wait_for(scraped, timeout=60, what="a scrape with the worker's runs")
+    text = wait_for(scraped, timeout=60, what="for a scrape with the worker's runs")
     assert 'conduit_http_requests_total{method="POST",route="api/users",status="201"}' in text
     assert "conduit_event_deliveries_claimed_total" in text
     assert "conduit_event_backlog_age_seconds" in text
@@ -301,7 +273,7 @@ def test_the_procfile_runs_a_host(host):
     # Restarting the web keeps the worker's counters in the shared folder.
     assert host.stop("web") == 0, host.log("web").read_text()
     host.start("web-again", lines["web"])
-    wait_for(lambda: answers(port, "/health") == 200, timeout=120, what="the restarted web")
+    wait_for(lambda: answers(port, "/health") == 200, timeout=120, what="for the restarted web")
     status, body = call(port, "GET", "/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
     assert 'mode="background",outcome="ok"' in body.decode()
     assert web.poll() is not None

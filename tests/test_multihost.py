@@ -12,11 +12,9 @@ redis://127.0.0.1:6379/2, emptied first); its two instances listen on ports the 
 (MULTIHOST_PORTS=8101,8102 names them instead).
 """
 
-import contextlib
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +32,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
 
-from conduit.tests.processes import free_port, kill_session, wait_for
+from conduit.tests.processes import Sessions, free_port, wait_for
 from events.models import DeliveryReceipt
 from events.outbox import deliveries, delivery_backlog
 from events.system.security.models import RateLimitHit
@@ -193,17 +191,6 @@ def _serving(instance: Instance, process: subprocess.Popen, log: Path) -> bool:
     return True
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
-        kill_session(process.pid)  # whatever is left, in any process group of the session
-        process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def cluster(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cluster]:
     """Two instances and a worker on the test database and an emptied Redis database, and
@@ -236,20 +223,18 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cl
             # PBKDF2's deliberate slowness would dominate the logins and registrations here.
             "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
         }
-        processes: list[subprocess.Popen] = []
+        started = Sessions()  # make, gunicorn, its workers, the worker: killed at the end
 
         def start(name: str, command: list[str], **extra: str) -> tuple[subprocess.Popen, Path]:
             log = logs / f"{name}.log"
             with log.open("w") as out:
-                process = subprocess.Popen(
+                process = started.popen(
                     command,
                     cwd=django_settings.BASE_DIR,
                     env=env | extra,
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    start_new_session=True,  # its own process group: make, gunicorn, workers
                 )
-            processes.append(process)
             return process, log
 
         try:
@@ -278,7 +263,7 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cl
             with cluster.hammer:
                 yield cluster
         finally:
-            _stop(processes)
+            started.close()
             call_command("flush", interactive=False, verbosity=0)
             redis.Redis.from_url(REDIS_URL).flushdb()
 

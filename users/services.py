@@ -267,11 +267,9 @@ def user_access_update(
     return user
 
 
-@unit_of_work
-def user_delete(*, user: User) -> None:
-    """Remove an account and everything it owns, each removal through its own service: its
-    follows here, its favorites, articles and comments in the apps that own them (through
-    `account_removing`), so every counter stays exact and every removal is announced."""
+def _locked_and_unfollowed(user: User) -> User:
+    """The account's row, locked (NotFound when it is gone), with every follow from or to it
+    undone through user_unfollow: what removing and anonymising an account begin with."""
     locked = User.objects.select_for_update().filter(pk=user.pk).first()
     if locked is None:
         raise NotFound("profile")
@@ -280,6 +278,15 @@ def user_delete(*, user: User) -> None:
     )
     for follow in follows.order_by("pk"):
         user_unfollow(follower=follow.follower, followed=follow.followed)
+    return locked
+
+
+@unit_of_work
+def user_delete(*, user: User) -> None:
+    """Remove an account and everything it owns, each removal through its own service: its
+    follows here, its favorites, articles and comments in the apps that own them (through
+    `account_removing`), so every counter stays exact and every removal is announced."""
+    locked = _locked_and_unfollowed(user)
     account_removing.send(sender=User, user=locked)
     user_id = locked.pk
     locked.delete()
@@ -306,14 +313,7 @@ def user_anonymise(*, user: User) -> bool:
     service; the account keeps its articles and comments under the name "deleted-<id>", and
     loses its email (a reserved address), bio, image, password, access, last login and
     tokens. True when the account changed (UserAnonymised); a repeat changes nothing."""
-    locked = User.objects.select_for_update().filter(pk=user.pk).first()
-    if locked is None:
-        raise NotFound("profile")
-    follows = Follow.objects.filter(Q(follower=locked) | Q(followed=locked)).select_related(
-        "follower", "followed"
-    )
-    for follow in follows.order_by("pk"):
-        user_unfollow(follower=follow.follower, followed=follow.followed)
+    locked = _locked_and_unfollowed(user)
     account_anonymising.send(sender=User, user=locked)
     if user_is_anonymised(locked):
         return False

@@ -24,12 +24,13 @@ from users.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def at_once(*calls: Callable[[], int]) -> list[int]:
-    """Run the calls in threads released together; their results in call order."""
+def at_once[T](*calls: Callable[[], T]) -> list[T]:
+    """Run the calls in threads released together; their results in call order. (The
+    moderation and milestone races use it too.)"""
     barrier = threading.Barrier(len(calls))
-    results: list[int | Exception] = [0] * len(calls)
+    results: list[T | Exception | None] = [None] * len(calls)
 
-    def run(index: int, call: Callable[[], int]) -> None:
+    def run(index: int, call: Callable[[], T]) -> None:
         try:
             barrier.wait()
             results[index] = call()

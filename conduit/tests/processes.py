@@ -2,10 +2,13 @@
 generous bound, and never left behind (every process of the session the test started is
 killed when it ends, pass or fail).
 
-A test starts a process with `start_new_session=True`, so it and everything it starts (make's
-shells, `set -m` process groups, gunicorn's workers) share one session, whose id is the first
-process's pid; `kill_session` finds them all in /proc, even those in process groups of their
-own or re-parented to init.
+A test starts a process with the `sessions` fixture (conftest.py), `sessions.popen([...])`; a
+module's fixture, with `with Sessions() as started:`. Either starts it with
+`start_new_session=True`, so it and everything it starts (make's shells, `set -m` process
+groups, gunicorn's workers) share one session, whose id is the first process's pid; at the end
+`kill_session` finds them all in /proc, even those in process groups of their own or
+re-parented to init, and kills them. A test that stops a process itself (a SIGTERM it checks
+the answer to) does so as part of what it tests; the cleanup is always this one.
 """
 
 import os
@@ -13,8 +16,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 # Bounds for a machine that runs two suites at once on two cores: a Django process can take
@@ -35,15 +38,15 @@ def serving(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for(
-    condition: Callable[[], object], timeout: float = START_SECONDS, what: str = ""
-) -> None:
-    """Poll `condition` until it is true; fail after `timeout` seconds."""
+def wait_for[T](condition: Callable[[], T], timeout: float = START_SECONDS, what: str = "") -> T:
+    """Poll `condition` until it is true, and return what it returned; fail after `timeout`
+    seconds (`what`: "for the server", in the message)."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (result := condition()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting {what}".rstrip())
         time.sleep(0.05)
+    return result
 
 
 def session_members(session_id: int) -> list[int]:
@@ -71,25 +74,18 @@ def kill_session(session_id: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-@contextmanager
-def session_of(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
-    """`with session_of(Popen(..., start_new_session=True)) as p:` kills whatever is left of
-    its session on the way out, and reaps the process."""
-    try:
-        yield process
-    finally:
-        kill_session(process.pid)
-        try:
-            process.communicate(timeout=30)
-        except (subprocess.TimeoutExpired, ValueError):
-            process.kill()
-
-
 class Sessions:
-    """A fixture's record of the sessions a test started, killed at teardown."""
+    """A fixture's record of the sessions a test started, killed at teardown (`close`, or the
+    end of a `with` block)."""
 
     def __init__(self) -> None:
         self.processes: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "Sessions":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def popen(self, command: list[str], **kwargs) -> subprocess.Popen:
         process = subprocess.Popen(command, start_new_session=True, **kwargs)

@@ -1,8 +1,7 @@
 """`make serve` as a test fixture: the real production server (gunicorn, DEBUG off) on a free
-port against the test database, in a process group of its own, stopped on the way out."""
+port against the test database, in a session of its own, killed on the way out (make,
+gunicorn and its workers: conduit/tests/processes.py)."""
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -12,7 +11,8 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 
-from conduit.tests.test_safe_defaults import STRONG_KEY, environment, free_port
+from conduit.tests.processes import Sessions, free_port
+from conduit.tests.test_safe_defaults import STRONG_KEY, environment
 
 
 def wait_until_answering(port: int, process: subprocess.Popen, log: Path) -> None:
@@ -42,22 +42,14 @@ def make_serve(folder: Path, **variables: str) -> Iterator[int]:
         EVENTS_DELIVER_ON_COMMIT="off",
         LOG_LEVEL="WARNING",
     )
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["make", "-s", "serve"],
-            cwd=django_settings.BASE_DIR,
-            env=env | variables,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # make, gunicorn and its workers: one group to stop
-        )
-    try:
+    with Sessions() as started:
+        with log.open("w") as output:
+            process = started.popen(
+                ["make", "-s", "serve"],
+                cwd=django_settings.BASE_DIR,
+                env=env | variables,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_answering(port, process, log)
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()

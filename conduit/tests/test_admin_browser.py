@@ -9,38 +9,21 @@ Chromium comes from Debian (`apt-get install -y chromium`); Playwright never dow
 browser here. Screenshots of each page go to artifacts/admin/ (git-ignored), to be looked
 at."""
 
-import json
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import pytest
 from django.conf import settings as django_settings
 
+from conduit.tests.browser import ORDINARY, PASSWORD, SPAM, api, needs_chromium, register
 from events.models import EventRecord
 from events.system.analytics import flush
 from events.system.moderation.models import ModerationItem, State
 from users.models import User
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "admin"
 VIEWPORT = {"width": 1400, "height": 900}
-PASSWORD = "s3cret-pass"
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests need Chromium at /usr/bin/chromium: apt-get install -y chromium",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-SPAM = {
-    "title": "Win big tonight",
-    "description": "Cheap viagra and the best casino",
-    "body": "Go to https://a.example https://b.example https://c.example",
-}
-ORDINARY = {"title": "Dragon care", "description": "Feeding", "body": "Fish, mostly."}
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 # The smallest text on the page, in CSS pixels as computed, and as drawn: an SVG's text is
 # scaled with its viewBox, so its computed size times the scale it is drawn at.
@@ -74,43 +57,6 @@ FITS = """() => [document.documentElement, ...document.querySelectorAll(".result
   .every((element) => element.scrollWidth <= element.clientWidth)"""
 WIDTHS = """() => [document.documentElement, ...document.querySelectorAll(".results")]
   .map((element) => [element.className, element.scrollWidth, element.clientWidth])"""
-
-
-def api(base: str, method: str, path: str, body: dict | None = None, token: str = ""):
-    """(status, JSON body) of a real HTTP request to the live server."""
-    request = Request(
-        f"{base}/api{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Content-Type": "application/json"}
-        | ({"Authorization": f"Token {token}"} if token else {}),
-    )
-    try:
-        with urlopen(request) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def register(base: str, name: str) -> str:
-    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-    status, body = api(base, "POST", "/users", {"user": user})
-    assert status == 201, body
-    return body["user"]["token"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -153,25 +99,16 @@ def queue(live_server) -> dict:
 
 
 def test_an_operator_approves_and_removes_from_items_pages_and_the_admin_reads_well(
-    live_server, queue, browser, monkeypatch
+    live_server, queue, admin_login
 ):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are
-    # synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     base = live_server.url
     root = User.objects.create_superuser("root@example.com", "root", PASSWORD)
     spam, comment = queue["spam"], queue["comment"]
     assert (spam.state, comment.state) == (State.HIDDEN, State.FLAGGED)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)  # generous: the machine may be running another suite
 
     # The index: Conduit's, and "View site" leads to the API docs. The login is by email.
-    page.goto(f"{base}/admin/login/?next=/admin/")
-    assert page.title() == "Log in | Conduit admin"
-    page.fill("#id_username", root.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page = admin_login(root.email, PASSWORD, "/admin/", viewport=VIEWPORT)
     page.wait_for_selector("#content-main .app-moderation")
     assert page.inner_text("#site-name") == "Conduit administration"
     assert page.inner_text("#content h1") == "Conduit site administration"

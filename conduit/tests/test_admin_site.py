@@ -51,3 +51,5 @@ def test_the_review_queue_and_the_audit_trail_go_by_those_names(root, url, label
     assert f"<title>{label} | Conduit admin</title>" in page
     assert f'<li aria-current="page">{label}</li>' in page  # the breadcrumbs
     assert count in page
+    heading = f"Pagination of the {label.lower()}"  # the pages' name, for screen readers
+    assert f'<h2 id="pagination" class="visually-hidden">{heading}</h2>' in page

@@ -17,7 +17,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -26,26 +25,17 @@ from articles.api import views
 from articles.events import ArticleFavorited, ArticleUpdated
 from articles.tests.factories import ArticleFactory
 from conduit.auth import issue_token
+from conduit.tests.processes import Sessions
 from events.models import EventRecord
+from events.tests.test_worker_faults import admin_connection
 from users.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
-def _admin() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=True,
-    )
-
-
 def terminate(*, application_name: str | None = None, pid: int | None = None) -> int:
     """End server connections (by name, or one by pid); how many were ended."""
-    with _admin() as admin:
+    with admin_connection() as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND (application_name = %s OR pid = %s)",
@@ -106,9 +96,9 @@ OPTIONS = ["--workers", "2", "--log-level", "info"]
 
 class Server:
     """gunicorn as `make serve` runs it (two workers, kept connections), on a free port, its
-    connections named so that the test can end them."""
+    connections named so that the test can end them; killed with its session after the test."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, sessions: Sessions, tmp_path: Path) -> None:
         self.application_name = f"web-{uuid.uuid4().hex[:8]}"
         db = connection.settings_dict
         url = (
@@ -126,7 +116,7 @@ class Server:
         env.pop("CONN_HEALTH_CHECKS", None)  # the default, as deployed
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(
+            self.process = sessions.popen(
                 [
                     str(gunicorn),
                     "conduit.wsgi:application",
@@ -141,7 +131,6 @@ class Server:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         self.port = self._port()
 
@@ -168,49 +157,37 @@ class Server:
         except urllib.error.HTTPError as error:
             return error.code
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait(timeout=30)
 
-
-def test_connections_ended_between_requests_cause_no_5xx(tmp_path: Path):
+def test_connections_ended_between_requests_cause_no_5xx(sessions, tmp_path: Path):
     """Rounds of concurrent reads and writes on both gunicorn workers; between rounds every
     connection of the server is ended. Every request of every round answers 2xx: each
     worker's first statement after that checks its kept connection and replaces it
     (CONN_HEALTH_CHECKS, on by default)."""
     author = UserFactory()
     token = issue_token(author)
-    server = Server(tmp_path)
-    try:
-        assert server.request("GET", "/api/articles", token) == 200
-        slugs = []
-        for n in range(4):
-            slug = f"fault-{n}"
-            ArticleFactory(author=author, title=slug)
-            slugs.append(slug)
+    server = Server(sessions, tmp_path)
+    assert server.request("GET", "/api/articles", token) == 200
+    slugs = []
+    for n in range(4):
+        slug = f"fault-{n}"
+        ArticleFactory(author=author, title=slug)
+        slugs.append(slug)
 
-        def work(n: int) -> int:
-            slug = slugs[n % len(slugs)]
-            match n % 3:
-                case 0:
-                    return server.request("GET", "/api/articles", token)
-                case 1:
-                    return server.request("GET", f"/api/articles/{slug}", token)
-                case _:
-                    body = {"article": {"body": f"edit {n}"}}
-                    return server.request("PUT", f"/api/articles/{slug}", token, body)
+    def work(n: int) -> int:
+        slug = slugs[n % len(slugs)]
+        match n % 3:
+            case 0:
+                return server.request("GET", "/api/articles", token)
+            case 1:
+                return server.request("GET", f"/api/articles/{slug}", token)
+            case _:
+                body = {"article": {"body": f"edit {n}"}}
+                return server.request("PUT", f"/api/articles/{slug}", token, body)
 
-        ended = 0
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for _ in range(4):
-                statuses = list(pool.map(work, range(24)))
-                assert set(statuses) == {200}, (statuses, server.log_path.read_text()[-3000:])
-                ended += terminate(application_name=server.application_name)
-        assert ended >= 4, "the server's connections were ended between the rounds"
-    finally:
-        server.stop()
+    ended = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(4):
+            statuses = list(pool.map(work, range(24)))
+            assert set(statuses) == {200}, (statuses, server.log_path.read_text()[-3000:])
+            ended += terminate(application_name=server.application_name)
+    assert ended >= 4, "the server's connections were ended between the rounds"

@@ -13,6 +13,7 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
+from conduit.tests.processes import free_port
 from events.tests.test_worker_process import database_url
 from users.models import User
 
@@ -191,13 +192,7 @@ def test_preflight_passes_a_strong_key_with_an_email_url_on_purpose_and_developm
     assert manage("preflight", DEBUG="on").returncode == 0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_gunicorn_without_debug_or_a_key_refuses_to_start_in_one_line():
+def test_gunicorn_without_debug_or_a_key_refuses_to_start_in_one_line(sessions):
     """The deployment the issue found open: `gunicorn conduit.wsgi`, nothing set."""
     gunicorn = [
         str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
@@ -208,21 +203,15 @@ def test_gunicorn_without_debug_or_a_key_refuses_to_start_in_one_line():
         "1",
         "--no-control-socket",
     ]
-    process = subprocess.Popen(
+    process = sessions.popen(
         gunicorn,
         cwd=BASE_DIR,
         env=environment(EMAIL_URL="consolemail://"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
     )
-    try:
-        _, stderr = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, 9)
-            process.wait()
+    _, stderr = process.communicate(timeout=120)
 
     assert process.returncode != 0  # gunicorn stopped: "App failed to load"
     assert "Traceback" not in stderr

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -26,6 +26,7 @@ from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from conduit.tests.processes import Sessions, wait_for
 from events import bus
 from events.models import DeliveryReceipt, EventRecord
 from events.outbox import deliveries
@@ -40,9 +41,12 @@ TASKS_TABLE = DBTaskResult._meta.db_table
 
 
 class Worker:
-    """`manage.py db_worker` in its own process, its log in a file, its connections named."""
+    """`manage.py db_worker` in a session of its own (killed after the test), its log in a
+    file, its connections named."""
 
-    def __init__(self, tmp_path: Path, *, port: int | None = None, interval: float = 0.1) -> None:
+    def __init__(
+        self, sessions: Sessions, tmp_path: Path, *, port: int | None = None, interval: float = 0.1
+    ) -> None:
         self.application_name = f"fault-worker-{uuid.uuid4().hex[:8]}"
         self.log_path = tmp_path / f"{self.application_name}.log"
         db = connection.settings_dict
@@ -60,13 +64,12 @@ class Worker:
         }
         command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*"]
         with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(
+            self.process = sessions.popen(
                 [*command, "--interval", str(interval), "--no-startup-delay", "--no-reload"],
                 cwd=settings.BASE_DIR,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
 
     @property
@@ -75,23 +78,13 @@ class Worker:
 
     def backends(self, *, state: str | None = None, query_like: str = "%") -> list[int]:
         """The worker's server processes (pg_stat_activity), optionally in one state."""
-        with _admin() as admin:
+        with admin_connection() as admin:
             rows = admin.execute(
                 "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
                 " AND (%s::text IS NULL OR state = %s) AND query LIKE %s",
                 (self.application_name, state, state, query_like),
             ).fetchall()
         return [pid for (pid,) in rows]
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-        return self.log
 
 
 @pytest.fixture
@@ -102,21 +95,18 @@ def worker_bus(fresh_bus, settings):
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path) -> Iterator:
-    started: list[Worker] = []
+def start_worker(sessions, tmp_path: Path) -> Callable[..., Worker]:
+    """`start_worker(**options)`: a Worker, killed with its session after the test."""
 
     def start(**options) -> Worker:
-        worker = Worker(tmp_path, **options)
-        started.append(worker)
-        return worker
+        return Worker(sessions, tmp_path, **options)
 
-    yield start
-    for worker in started:
-        worker.stop()
+    return start
 
 
-def _admin() -> psycopg.Connection:
-    """A connection of the test's own, outside Django's (which the test's data goes through)."""
+def admin_connection() -> psycopg.Connection:
+    """A connection of the test's own to its database, outside Django's (which the test's
+    data goes through); conduit/tests/test_connection_faults.py's too."""
     db = connection.settings_dict
     return psycopg.connect(
         host=db["HOST"] or "127.0.0.1",
@@ -128,17 +118,9 @@ def _admin() -> psycopg.Connection:
 
 
 def terminate(pids: list[int]) -> None:
-    with _admin() as admin:
+    with admin_connection() as admin:
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-
-
-def wait_for(condition, timeout: float = 60.0, what: str = "a condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def publish(tmp_path: Path, sample_id: int, nap: float = 0.0) -> SampleHappened:
@@ -173,12 +155,12 @@ def assert_each_delivered_once(events: list[SampleHappened], worker: Worker) -> 
 def test_connection_ended_while_idle(worker_bus, start_worker, tmp_path: Path):
     worker = start_worker(interval=1.0)
     first = publish(tmp_path, 1)
-    wait_for(lambda: succeeded() == 1, what="the first delivery")
-    wait_for(lambda: worker.backends(state="idle"), what="the worker's idle connection")
+    wait_for(lambda: succeeded() == 1, what="for the first delivery")
+    wait_for(lambda: worker.backends(state="idle"), what="for the worker's idle connection")
 
     terminate(worker.backends())
     second = publish(tmp_path, 2)
-    wait_for(lambda: succeeded() == 2, what="the delivery after the reconnect")
+    wait_for(lambda: succeeded() == 2, what="for the delivery after the reconnect")
 
     assert "Lost the database connection" in worker.log
     assert "Reconnected to the database" in worker.log
@@ -188,11 +170,11 @@ def test_connection_ended_while_idle(worker_bus, start_worker, tmp_path: Path):
 def test_connection_ended_while_claiming(worker_bus, start_worker, tmp_path: Path):
     """The table is locked, so the worker's claim waits on it; its connection ends there."""
     worker = start_worker()
-    wait_for(lambda: worker.backends(), what="the worker's connection")
+    wait_for(lambda: worker.backends(), what="for the worker's connection")
     event = publish(tmp_path, 3)
     deadline = time.monotonic() + 180
     while True:
-        with _admin() as locker, locker.transaction():
+        with admin_connection() as locker, locker.transaction():
             locker.execute(f"LOCK TABLE {TASKS_TABLE} IN ACCESS EXCLUSIVE MODE")
             # Whichever of the loop's statements on the queue comes first now waits on the lock:
             # the lease sweep (an UPDATE) or the claim (its one SELECT, its text cut before SKIP
@@ -202,7 +184,7 @@ def test_connection_ended_while_claiming(worker_bus, start_worker, tmp_path: Pat
                 wait_for(
                     lambda: worker.backends(state="active", query_like=f'%"{TASKS_TABLE}"%'),
                     timeout=15,
-                    what="a statement blocked on the lock",
+                    what="for a statement blocked on the lock",
                 )
             claiming = worker.backends(state="active", query_like=f'SELECT "{TASKS_TABLE}"%')
             if claiming:
@@ -212,9 +194,9 @@ def test_connection_ended_while_claiming(worker_bus, start_worker, tmp_path: Pat
         assert time.monotonic() < deadline, worker.log
     # The worker may have delivered the event before the lock (a NOTIFY wakes it at once);
     # either way its blocked claim's connection ended, and it must say so and go on.
-    wait_for(lambda: "Lost the database connection" in worker.log, what="the worker's notice")
-    wait_for(lambda: "Reconnected to the database" in worker.log, what="the reconnect")
-    wait_for(lambda: succeeded() == 1, what="the delivery")
+    wait_for(lambda: "Lost the database connection" in worker.log, what="for the worker's notice")
+    wait_for(lambda: "Reconnected to the database" in worker.log, what="for the reconnect")
+    wait_for(lambda: succeeded() == 1, what="for the delivery")
     assert_each_delivered_once([event], worker)
 
 
@@ -223,9 +205,9 @@ def test_connection_ended_while_a_handler_runs(worker_bus, start_worker, tmp_pat
     queue without counting as an attempt and runs again, its effect committed once."""
     event = publish(tmp_path, 4, nap=3)
     worker = start_worker()
-    wait_for(Path(event.marker_path).exists, what="the handler to start")
+    wait_for(Path(event.marker_path).exists, what="for the handler to start")
     terminate(worker.backends())
-    wait_for(lambda: succeeded() == 1, what="the delivery run again")
+    wait_for(lambda: succeeded() == 1, what="for the delivery run again")
 
     assert "handed back to the queue" in worker.log
     assert len(deliveries().get().worker_ids) == 1, "the lost run counts as no attempt"
@@ -240,9 +222,9 @@ def test_database_unreachable_for_a_while_is_waited_for(worker_bus, start_worker
     with TcpProxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))) as proxy:
         worker = start_worker(port=proxy.port)
         before = publish(tmp_path, 5)
-        wait_for(lambda: succeeded() == 1, what="a delivery through the proxy")
+        wait_for(lambda: succeeded() == 1, what="for a delivery through the proxy")
         in_hand = publish(tmp_path, 6, nap=5)  # still asleep when the proxy is cut
-        wait_for(Path(in_hand.marker_path).exists, what="the handler to start")
+        wait_for(Path(in_hand.marker_path).exists, what="for the handler to start")
 
         proxy.cut()
         during = [publish(tmp_path, 7), publish(tmp_path, 8)]
@@ -255,7 +237,7 @@ def test_database_unreachable_for_a_while_is_waited_for(worker_bus, start_worker
         assert " ERROR events.worker The database is unreachable" in worker.log, "loudly"
         proxy.restore()
 
-        wait_for(lambda: succeeded() == 4, what="the deliveries after the outage")
+        wait_for(lambda: succeeded() == 4, what="for the deliveries after the outage")
         assert "Reconnected to the database" in worker.log
         assert_each_delivered_once([before, in_hand, *during], worker)
         assert len(deliveries().get(args_kwargs__args__0=str(in_hand.event_id)).worker_ids) == 1

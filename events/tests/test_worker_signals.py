@@ -14,18 +14,13 @@ import pytest
 from django.conf import settings
 from django.tasks import TaskResultStatus
 
+from conduit.tests.processes import free_port, serving, session_members, wait_for
 from events import bus
 from events.models import DeliveryReceipt, EventRecord
 from events.outbox import deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
-from events.tests.test_worker_process import (
-    database_url,
-    free_port,
-    serving,
-    session_members,
-    wait_for,
-)
+from events.tests.test_worker_process import database_url
 from events.worker import REPEATED_SIGNAL_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +57,7 @@ def worker_pid(session_id: int) -> int:
     raise AssertionError("no worker in the session")
 
 
-def start_make(target: str, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
+def start_make(sessions, target: str, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
     """`make <target>` in a session (and process group) of its own, its output in a file."""
     log_path = tmp_path / f"make-{target}.log"
     env = os.environ | {
@@ -72,43 +67,39 @@ def start_make(target: str, tmp_path: Path, *extra: str) -> tuple[subprocess.Pop
         "DEBUG": "on",
     }
     with log_path.open("w") as log:
-        make = subprocess.Popen(
+        make = sessions.popen(
             # `-o`: the virtualenv is there, the test database migrated and without demo data.
             ["make", "-o", "install", "-o", "seed", target, *extra],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
     return make, log_path
 
 
 def wait_until_gone(make: subprocess.Popen, log_path: Path) -> str:
-    """make has exited and nothing of its session is left; its output."""
-    try:
-        make.wait(timeout=90)
-        wait_for(lambda: session_members(make.pid) == [], timeout=60)
-    finally:
-        if session_members(make.pid):
-            os.killpg(make.pid, signal.SIGKILL)
+    """make has exited and nothing of its session is left; its output. (Whatever is left when
+    it fails, the `sessions` fixture kills.)"""
+    make.wait(timeout=90)
+    wait_for(lambda: session_members(make.pid) == [], timeout=60, what="for make's session")
     return log_path.read_text()
 
 
-def test_sigterm_to_make_workers_group_finishes_the_delivery_and_exits_0(nap, tmp_path: Path):
+def test_sigterm_to_make_workers_group_finishes_the_delivery_and_exits_0(
+    sessions, nap, tmp_path: Path
+):
     event = nap(seconds=3)
-    make, log_path = start_make("worker", tmp_path)
-    try:
-        wait_for(lambda: (tmp_path / "started").exists(), timeout=90)
-        worker = worker_pid(make.pid)
-        os.killpg(make.pid, signal.SIGTERM)
-        # make's copy of the signal, which the kernel often merges with the group's when both
-        # arrive before the worker's handler runs: sent again a little later, as a busy make
-        # would, so that it always counts here.
-        time.sleep(0.25)
-        os.kill(worker, signal.SIGTERM)
-    finally:
-        output = wait_until_gone(make, log_path)
+    make, log_path = start_make(sessions, "worker", tmp_path)
+    wait_for(lambda: (tmp_path / "started").exists(), timeout=90)
+    worker = worker_pid(make.pid)
+    os.killpg(make.pid, signal.SIGTERM)
+    # make's copy of the signal, which the kernel often merges with the group's when both
+    # arrive before the worker's handler runs: sent again a little later, as a busy make
+    # would, so that it always counts here.
+    time.sleep(0.25)
+    os.kill(worker, signal.SIGTERM)
+    output = wait_until_gone(make, log_path)
 
     assert "Event worker stopped: exit status 0." in output
     assert "interrupting" not in output
@@ -119,16 +110,14 @@ def test_sigterm_to_make_workers_group_finishes_the_delivery_and_exits_0(nap, tm
     assert DeliveryReceipt.objects.filter(event_id=event.event_id, handler=NAP_HANDLER).exists()
 
 
-def test_a_second_sigterm_after_a_moment_hands_the_delivery_back(nap, tmp_path: Path):
+def test_a_second_sigterm_after_a_moment_hands_the_delivery_back(sessions, nap, tmp_path: Path):
     nap(seconds=120)
-    make, log_path = start_make("worker", tmp_path)
-    try:
-        wait_for(lambda: (tmp_path / "started").exists(), timeout=90)
-        os.killpg(make.pid, signal.SIGTERM)
-        time.sleep(REPEATED_SIGNAL_SECONDS + 1)
-        os.killpg(make.pid, signal.SIGTERM)
-    finally:
-        output = wait_until_gone(make, log_path)
+    make, log_path = start_make(sessions, "worker", tmp_path)
+    wait_for(lambda: (tmp_path / "started").exists(), timeout=90)
+    os.killpg(make.pid, signal.SIGTERM)
+    time.sleep(REPEATED_SIGNAL_SECONDS + 1)
+    os.killpg(make.pid, signal.SIGTERM)
+    output = wait_until_gone(make, log_path)
 
     assert "Event worker stopped: exit status 1" in output
     handed_back = deliveries().get()
@@ -137,15 +126,15 @@ def test_a_second_sigterm_after_a_moment_hands_the_delivery_back(nap, tmp_path: 
     assert not DeliveryReceipt.objects.exists()
 
 
-def test_sigterm_to_make_runs_group_stops_server_and_worker_after_the_delivery(nap, tmp_path: Path):
+def test_sigterm_to_make_runs_group_stops_server_and_worker_after_the_delivery(
+    sessions, nap, tmp_path: Path
+):
     nap(seconds=3)
     port = free_port()
-    make, log_path = start_make("run", tmp_path, f"PORT={port}", "HOST=127.0.0.1")
-    try:
-        wait_for(lambda: serving(port) and (tmp_path / "started").exists(), timeout=90)
-        os.killpg(make.pid, signal.SIGTERM)
-    finally:
-        output = wait_until_gone(make, log_path)
+    make, log_path = start_make(sessions, "run", tmp_path, f"PORT={port}", "HOST=127.0.0.1")
+    wait_for(lambda: serving(port) and (tmp_path / "started").exists(), timeout=90)
+    os.killpg(make.pid, signal.SIGTERM)
+    output = wait_until_gone(make, log_path)
 
     assert not serving(port)
     assert "Event worker stopped: exit status 0." in output

@@ -71,6 +71,18 @@ def _types_of(endpoint: Endpoint) -> tuple[str, ...]:
     return (ALL_EVENTS,) if endpoint.all_events else tuple(endpoint.event_types)
 
 
+def _changed(endpoint: Endpoint, changed: tuple[str, ...]) -> WebhookEndpointChanged:
+    """The endpoint as it is now, and which of its fields changed."""
+    return WebhookEndpointChanged(
+        endpoint_id=endpoint.pk,
+        changed=changed,
+        url=endpoint.url,
+        event_types=_types_of(endpoint),
+        active=endpoint.active,
+        include_personal=endpoint.include_personal,
+    )
+
+
 @unit_of_work
 def endpoint_create(
     *,
@@ -138,16 +150,7 @@ def endpoint_update(
         return endpoint
     endpoint.save()
     endpoints_changed()
-    bus.publish(
-        WebhookEndpointChanged(
-            endpoint_id=endpoint.pk,
-            changed=tuple(changed),
-            url=endpoint.url,
-            event_types=_types_of(endpoint),
-            active=endpoint.active,
-            include_personal=endpoint.include_personal,
-        )
-    )
+    bus.publish(_changed(endpoint, tuple(changed)))
     return endpoint
 
 
@@ -173,16 +176,7 @@ def endpoint_resume(endpoint: Endpoint) -> Endpoint:
     Endpoint.objects.filter(pk=endpoint.pk).update(paused_at=None, failing_since=None)
     endpoint.paused_at = endpoint.failing_since = None
     endpoints_changed()
-    bus.publish(
-        WebhookEndpointChanged(
-            endpoint_id=endpoint.pk,
-            changed=("paused",),
-            url=endpoint.url,
-            event_types=_types_of(endpoint),
-            active=endpoint.active,
-            include_personal=endpoint.include_personal,
-        )
-    )
+    bus.publish(_changed(endpoint, ("paused",)))
     return endpoint
 
 

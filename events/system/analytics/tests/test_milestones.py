@@ -3,16 +3,15 @@ favorite received, a follower gained, a comment written), a worker receiver read
 and announces the milestone (1, 10, 100...) it reached, once per (user, kind, milestone),
 whatever the order, the concurrency, or a count that falls and rises again."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from articles.events import ArticleFavorited
 from articles.services import article_create, article_delete
 from articles.tests.factories import ArticleFactory
+from articles.tests.test_races import at_once
 from conduit.auth import issue_token
 from events.models import EventRecord
 from events.outbox import event_from_record
@@ -141,28 +140,6 @@ def test_a_count_found_past_milestones_announces_every_one_crossed_once():
             reached(user, "comments_written", 1000, 1234),
         ],
     )
-
-
-def at_once(*calls: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not [result for result in results if isinstance(result, Exception)], results
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

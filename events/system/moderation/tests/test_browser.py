@@ -7,71 +7,20 @@ Chromium comes from Debian (`apt-get install -y chromium`; .ci/run installs it);
 never downloads a browser here. Without /usr/bin/chromium these tests are skipped, saying so.
 Screenshots are kept in artifacts/browser/ (git-ignored)."""
 
-import json
 import os
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import pytest
 from django.conf import settings as django_settings
 
+from conduit.tests.browser import ORDINARY, SPAM, api, needs_chromium, register
 from events.system.moderation.models import ModerationItem, State
 from events.system.moderation.tests.conftest import moderators_group
 from users.tests.factories import DEFAULT_PASSWORD, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "browser"
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests need Chromium at /usr/bin/chromium: apt-get install -y chromium",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-SPAM = {
-    "title": "Win big tonight",
-    "description": "Cheap viagra and the best casino",
-    "body": "Go to https://a.example https://b.example https://c.example",
-}
-ORDINARY = {"title": "Dragon care", "description": "Feeding", "body": "Fish, mostly."}
-
-
-def api(base: str, method: str, path: str, body: dict | None = None, token: str = ""):
-    """(status, JSON body) of a real HTTP request to the live server."""
-    request = Request(
-        f"{base}/api{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Content-Type": "application/json"}
-        | ({"Authorization": f"Token {token}"} if token else {}),
-    )
-    try:
-        with urlopen(request) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def register(base: str, name: str) -> str:
-    user = {"username": name, "email": f"{name}@example.com", "password": "s3cret-pass"}
-    status, body = api(base, "POST", "/users", {"user": user})
-    assert status == 201, body
-    return body["user"]["token"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -82,11 +31,8 @@ def moderator(db):
 
 
 def test_a_moderator_approves_one_item_and_removes_another_in_the_browser(
-    live_server, moderator, browser, monkeypatch
+    live_server, moderator, admin_login
 ):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are
-    # synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     base = live_server.url
     alice, bob, charlie = (register(base, name) for name in ("alice", "bob", "charlie"))
     status, spam = api(base, "POST", "/articles", {"article": SPAM}, alice)
@@ -104,11 +50,7 @@ def test_a_moderator_approves_one_item_and_removes_another_in_the_browser(
     assert (spam_item.state, flagged_item.state) == (State.HIDDEN, State.FLAGGED)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    page = browser.new_page()
-    page.goto(f"{base}/admin/login/?next=/admin/moderation/moderationitem/")
-    page.fill("#id_username", moderator.email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.click("input[type=submit]")
+    page = admin_login(moderator.email, DEFAULT_PASSWORD, "/admin/moderation/moderationitem/")
     page.wait_for_selector("#result_list")
     queue = page.inner_text("#result_list")
     assert "Win big tonight: Cheap viagra and the best casino" in queue

@@ -13,7 +13,6 @@ polled, nor to the end of the slow answers still in flight when the fast pair is
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conduit.tests.processes import Sessions
 from events import bus
 from events.core.unit_of_work import unit_of_work
 from events.system.webhooks import services
@@ -46,15 +46,14 @@ def publish(count: int) -> None:
 
 
 class RemoteReceiver:
-    """receiver_process.py, in a session of its own."""
+    """receiver_process.py, in a session of its own (killed after the test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         script = Path(__file__).with_name("receiver_process.py")
-        self.process = subprocess.Popen(
+        self.process = sessions.popen(
             [sys.executable, str(script), "--slow", str(SLOW_SECONDS)],
             stdout=subprocess.PIPE,
             text=True,
-            start_new_session=True,
         )
         self.port = int(self.process.stdout.readline())
 
@@ -75,18 +74,10 @@ class RemoteReceiver:
         """When the path's last request arrived (time.monotonic() of the host)."""
         return self.get(f"/_last?path={path}")
 
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
 
 @pytest.fixture
-def remote():
-    receiver = RemoteReceiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
+def remote(sessions) -> RemoteReceiver:
+    return RemoteReceiver(sessions)
 
 
 def endpoints(receiver, *paths: str):

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.conf import settings
 
+from conduit.tests.processes import wait_for
 from events import bus
 from events.core.unit_of_work import unit_of_work
 from events.system.webhooks import services
@@ -22,15 +22,7 @@ from users.events import UserRegistered
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
-
-
-def test_the_worker_process_delivers_signed_webhooks(private_allowed, receiver):
+def test_the_worker_process_delivers_signed_webhooks(sessions, private_allowed, receiver, tmp_path):
     endpoint, secret = services.endpoint_create(url=receiver.url("/w"), event_types=["*"])
     Delivery.objects.all().delete()
     with unit_of_work():
@@ -45,25 +37,27 @@ def test_the_worker_process_delivers_signed_webhooks(private_allowed, receiver):
         "DEBUG": "on",
     }
     command = ["manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"]
-    worker = subprocess.Popen(
-        [sys.executable, *command, "--no-startup-delay", "--no-reload"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output = ""
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = sessions.popen(
+            [sys.executable, *command, "--no-startup-delay", "--no-reload"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for(lambda: Delivery.objects.filter(status="delivered").count() == 20)
+        wait_for(
+            lambda: Delivery.objects.filter(status="delivered").count() == 20,
+            timeout=60,
+            what="for the 20 deliveries",
+        )
         os.killpg(worker.pid, signal.SIGTERM)
-        output, _ = worker.communicate(timeout=60)
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            output, _ = worker.communicate()
-            print(output)
+        worker.wait(timeout=60)
+    except Exception:
+        print(log.read_text())  # the worker's side of the failure
+        raise
+    output = log.read_text()
 
     assert worker.returncode == 0, output
     got = receiver.at("/w")
