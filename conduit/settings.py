@@ -277,13 +277,19 @@ EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
 # are run again by another within this plus 5 s (the sweep).
 EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=15.0)
 # `make worker` / `manage.py db_worker` runs this many worker processes (several hosts may
-# each run theirs: they share one queue).
-WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=4)
-# Deliveries a worker claims at once (one claim query and one UPDATE for all of them).
-EVENTS_WORKER_BATCH = env.int("EVENTS_WORKER_BATCH", default=50)
+# each run theirs: they share one queue). Two drained fastest on a 2-core machine, and left
+# the web the most (bench/README.md, "The worker"): about one per core.
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=2)
+# Deliveries a worker claims at once (one claim query and one UPDATE for all of them; a
+# batch handler runs once for all of its deliveries among them): 200 drained 1.6x as fast as
+# 50 (bench/README.md, "The worker").
+EVENTS_WORKER_BATCH = env.int("EVENTS_WORKER_BATCH", default=200)
 # An idle worker on PostgreSQL waits on LISTEN as well as polling (off behind a pooler in
 # transaction mode, which cannot LISTEN).
 EVENTS_WORKER_LISTEN = env.bool("EVENTS_WORKER_LISTEN", default=True)
+# How long a worker woken by a commit (or whose queue just ran dry) lets deliveries gather
+# before it claims: batches instead of one commit's deliveries at a time (events/worker.py).
+EVENTS_WORKER_GATHER_SECONDS = env.float("EVENTS_WORKER_GATHER_SECONDS", default=0.1)
 # On SIGTERM the worker claims nothing more and gives the delivery in hand this long to finish
 # (below a process manager's own limit: Kubernetes kills after 30 s); then it interrupts it.
 EVENTS_SHUTDOWN_GRACE_SECONDS = env.float("EVENTS_SHUTDOWN_GRACE_SECONDS", default=25.0)

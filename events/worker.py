@@ -319,6 +319,9 @@ class EventWorker(Worker):
             retrieved = True
         if batch:
             self.run_batch(batch)
+            if len(batch) < self.claim_size and self.running and not self.batch:
+                # The queue ran dry: let what is being written gather before the next claim.
+                self._gather()
         elif self.batch and retrieved:
             logger.info("No more tasks for worker_id=%s, exiting.", self.worker_id)
             return False
@@ -667,11 +670,22 @@ class EventWorker(Worker):
             try:
                 ready, _, _ = select.select([listener.fileno()], [], [], wait)
                 if ready and any(True for _ in listener.notifies(timeout=0)):
+                    self._gather()
                     return
             except Exception:
                 logger.warning("Lost the NOTIFY connection; polling until it is back.")
                 self._close_listener()
                 listener = None
+
+    def _gather(self) -> None:
+        """Wait EVENTS_WORKER_GATHER_SECONDS before claiming what a commit just queued, so
+        that under a steady trickle of writes a claim takes the deliveries of many commits
+        (batch handlers then run once for them all) instead of one commit's: without it the
+        workers woke for every commit and took the CPU the writes needed (bench/README.md,
+        "The worker")."""
+        deadline = time.monotonic() + settings.EVENTS_WORKER_GATHER_SECONDS
+        while self.running and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, IDLE_SLICE_SECONDS))
 
     def _listen(self) -> Any:
         if not (self.manages_connections and settings.EVENTS_WORKER_LISTEN):

@@ -125,3 +125,11 @@ def follow_up_batch(events: Sequence[SampleHappened]) -> None:
             raise RuntimeError(f"sample {event.sample_id} is bad")
         with handling(event.event_id):
             bus.publish_once(SampleFollowedUp(sample_id=event.sample_id))
+
+
+@handles_batches
+def note_batch(events: Sequence[SampleHappened]) -> None:
+    """Background, in batches: one line per call in the first event's `marker_path`, the
+    batch's sample ids (what a worker process gave it at once)."""
+    with open(events[0].marker_path, "a") as runs:
+        runs.write(",".join(str(event.sample_id) for event in events) + "\n")
