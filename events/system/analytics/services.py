@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.db.models.functions import Greatest
 
 from articles.selectors import articles_existing
@@ -39,6 +39,7 @@ from events.system.analytics.models import (
     SlowQuery,
     TrafficMinute,
 )
+from events.system.analytics.selectors import milestones_announced, popular_tags_announced
 from events.system.analytics.tally import SlowSample
 
 MAX_SEARCH_VALUE_LENGTH = 200
@@ -229,11 +230,9 @@ def milestone_check(*, user_id: int, kind: str, count: int) -> list[int]:
     same time or again. Returns the milestones announced now."""
     if kind not in MILESTONE_KINDS:
         raise ValueError(f"Unknown milestone kind {kind!r}.")
-    announced = Milestone.objects.filter(user_id=user_id, kind=kind).aggregate(
-        last=Max("milestone")
-    )
+    last = milestones_announced(kind=kind, user_ids=[user_id])[user_id]
     reached = []
-    for milestone in milestones_crossed(count, above=announced["last"] or 0):
+    for milestone in milestones_crossed(count, above=last):
         if _first(Milestone, user_id=user_id, kind=kind, milestone=milestone, count=count):
             event = UserEngagementMilestone(
                 user_id=user_id, kind=kind, milestone=milestone, count=count
@@ -247,9 +246,9 @@ def milestone_check(*, user_id: int, kind: str, count: int) -> list[int]:
 def popular_tag_check(*, name: str, articles_count: int) -> list[int]:
     """The tag is on `articles_count` articles now: announce every threshold (10, 100...) it
     crossed since the last one announced, each once. Returns the thresholds announced now."""
-    announced = PopularTag.objects.filter(name=name).aggregate(last=Max("threshold"))
+    last = popular_tags_announced(names=[name])[name]
     reached = []
-    for threshold in milestones_crossed(articles_count, above=announced["last"] or 0, lowest=10):
+    for threshold in milestones_crossed(articles_count, above=last, lowest=10):
         if _first(PopularTag, name=name, threshold=threshold, articles_count=articles_count):
             bus.publish(
                 PopularTagDetected(name=name, threshold=threshold, articles_count=articles_count)
