@@ -37,9 +37,39 @@ from tags.models import Tag
 
 
 def article_added(*, article_id: int, author_id: int, tag_names: Sequence[str]) -> None:
-    _tags_add(tag_names, +1)
-    _add(AuthorStats, {author_id: {"articles_count": +1}})
-    _add(ArticleTotal, {article_id % ArticleTotal.SHARDS: {"articles_count": +1}})
+    """A new article counts in its tags, its author's row and a shard of the total. On
+    PostgreSQL in one statement that locks them in that order, as every write to the counters
+    does: every POST /articles of one author and tags queues on these rows until its commit,
+    and a statement per table held them for two more round trips (the write path's largest
+    cost with eight clients: 0.095 of the floor with three statements, 0.125 with none)."""
+    author = {author_id: {"articles_count": +1}}
+    shard = {article_id % ArticleTotal.SHARDS: {"articles_count": +1}}
+    if connection.vendor != "postgresql":
+        _tags_add(tag_names, +1)
+        _add(AuthorStats, author)
+        _add(ArticleTotal, shard)
+        return
+    params = [
+        *([+1, *tag_names] if tag_names else []),
+        *_upsert_params(AuthorStats, author),
+        *_upsert_params(ArticleTotal, shard),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_article_added_statement(len(tag_names), connection.alias), params)
+
+
+@lru_cache(maxsize=64)
+def _article_added_statement(tag_count: int, alias: str) -> str:
+    """The tags' UPDATE, the author's upsert and the shard's, as one statement run in that
+    order: each upsert inserts its row only once the step before it has run to the end (a
+    sub-statement of a WITH runs when it is read, and each upsert's condition reads the one
+    before it), so the rows are locked in the order every other write locks them."""
+    steps = [_tags_add_statement(tag_count, alias)] if tag_count else []
+    steps.append(_upsert_statement(AuthorStats, 1, after="step_0" if steps else ""))
+    steps.append(_upsert_statement(ArticleTotal, 1, after=f"step_{len(steps) - 1}"))
+    *first, last = steps
+    clauses = ", ".join(f"step_{n} AS ({sql} RETURNING 1)" for n, sql in enumerate(first))
+    return f"WITH {clauses} {last}"
 
 
 class CountedArticle(NamedTuple):
@@ -172,27 +202,44 @@ def _add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
 
 
 def _upsert_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    # Every counter of the row (an INSERT gives the others their 0, which adds nothing).
-    names = [field.name for field in model._meta.concrete_fields if not field.primary_key]
-    key = quote(model._meta.pk.column)
-    columns = [quote(model._meta.get_field(name).column) for name in names]
-    row_sql = f"({', '.join(['%s'] * (len(names) + 1))})"
-    sets = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
-    sql = (
-        f"INSERT INTO {table} ({key}, {', '.join(columns)}) "
-        f"VALUES {', '.join([row_sql] * len(deltas))} "
-        f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _upsert_statement(model, len(deltas), after=""), _upsert_params(model, deltas)
+        )
+
+
+def _counter_names(model: type[Model]) -> list[str]:
+    """Every counter of the row (an INSERT gives the others their 0, which adds nothing)."""
+    return [field.name for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _upsert_params(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> list[int]:
     # In key order, so that two transactions lock the rows they share in the same order.
-    params = [
+    names = _counter_names(model)
+    return [
         value
         for pk in sorted(deltas)
         for value in (pk, *(deltas[pk].get(name, 0) for name in names))
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+
+
+def _upsert_statement(model: type[Model], rows: int, *, after: str) -> str:
+    """INSERT … ON CONFLICT DO UPDATE adding to `rows` counter rows; `after`, the name of a
+    WITH clause that must run first (`_article_added_statement`), or ""."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = _counter_names(model)
+    key = quote(model._meta.pk.column)
+    columns = [quote(model._meta.get_field(name).column) for name in names]
+    row_sql = f"({', '.join(['%s'] * (len(names) + 1))})"
+    values = f"VALUES {', '.join([row_sql] * rows)}"
+    if after:
+        values = f"SELECT * FROM ({values}) AS row WHERE (SELECT count(*) FROM {after}) >= 0"
+    sets = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
+    return (
+        f"INSERT INTO {table} ({key}, {', '.join(columns)}) {values} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+    )
 
 
 def _update_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:

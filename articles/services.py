@@ -24,7 +24,7 @@ from conduit.inserts import insert_new, insert_rows
 from conduit.text import CONTROL_CHARACTERS, has_control_characters
 from events import bus
 from events.core.operations import bulk_apply
-from events.core.unit_of_work import unit_of_work
+from events.core.unit_of_work import flush_collected, unit_of_work
 from tags.models import Tag
 from tags.services import (
     tag_names_clean,
@@ -143,6 +143,10 @@ def article_create(
         )
     )
     tags_mark_used(names=names, article_id=article.pk)
+    # The events are written now rather than at the unit's end, so that the counter rows,
+    # which every create by this author or with these tags waits for, stay locked for
+    # the counters' one statement and the commit only.
+    flush_collected()
     counters.article_added(article_id=article.pk, author_id=author.pk, tag_names=names)
     return article
 

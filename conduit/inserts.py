@@ -11,7 +11,9 @@ skipped here; if it rolls back, the row is inserted here. So two racing writers 
 each learn exactly whether theirs is the row, and nothing is left to roll back.
 
 `insert_rows`: new rows nothing can conflict with (audit records, deliveries, tag links), on
-PostgreSQL several models' in one statement.
+PostgreSQL several models' in one statement. `insert_records` is the same for rows given as
+their columns' values (`insert_values`), for the writes that make many alike rows from one
+made once (a commit's deliveries).
 
 Both convert each value with its field, as `Model.save` does, and send no model signal, as
 `bulk_create` does.
@@ -71,24 +73,48 @@ def insert_rows(*groups: Sequence[models.Model]) -> None:
     groups = tuple(group for group in groups if group)
     if not groups:
         return
-    alias = router.db_for_write(type(groups[0][0]))
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            shape = tuple((type(group[0]), _ANY_COUNT) for group in groups)
-            cursor.execute(_statement(shape, alias), _params(groups, connection))
-        else:
-            for group in groups:
-                fields = _insert_fields(type(group[0]))
-                size = max(1, connection.ops.bulk_batch_size(fields, group))
-                for start in range(0, len(group), size):
-                    batch = group[start : start + size]
-                    shape = ((type(batch[0]), len(batch)),)
-                    cursor.execute(_statement(shape, alias), _params((batch,), connection))
+    alias = insert_records(*((type(group[0]), _records(group)) for group in groups))
     for group in groups:
         for instance in group:
             instance._state.adding = False
             instance._state.db = alias
+
+
+Records = tuple[type[models.Model], Sequence[dict[str, Any]]]
+
+
+def insert_records(*groups: Records) -> str:
+    """`insert_rows` for rows given as (model, each row's `insert_values`); returns the
+    database alias written to."""
+    groups = tuple((model, records) for model, records in groups if records)
+    if not groups:
+        return router.db_for_write(models.Model)
+    alias = router.db_for_write(groups[0][0])
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            shape = tuple((model, _ANY_COUNT) for model, _ in groups)
+            params = [json.dumps(records, default=_json_value) for _, records in groups]
+            cursor.execute(_statement(shape, alias), params)
+            return alias
+        for model, records in groups:
+            fields = _insert_fields(model)
+            size = max(1, connection.ops.bulk_batch_size(fields, records))
+            for start in range(0, len(records), size):
+                batch = records[start : start + size]
+                params = [
+                    field.get_db_prep_save(record[field.column], connection)
+                    for record in batch
+                    for field in fields
+                ]
+                cursor.execute(_statement(((model, len(batch)),), alias), params)
+    return alias
+
+
+def insert_values(instance: models.Model) -> dict[str, Any]:
+    """The values an INSERT of the (unsaved) instance writes, by column, as `Model.save`
+    makes them (`pre_save`, then `get_prep_value`)."""
+    return _records([instance])[0]
 
 
 # The statements. `bulk_create` and `Model.save` compile theirs on every call, and on

@@ -104,8 +104,10 @@ def collect(sink: Sink, event: Event, background: tuple[str, ...]) -> bool:
 
 
 def flush_collected() -> None:
-    """Write now what the current unit of work has collected, for a step of it that reads
-    the audit trail (the redaction of an account's data). Nothing outside a unit."""
+    """Write now what the current unit of work has collected: for a step of it that reads
+    the audit trail (the redaction of an account's data), or that locks rows many writers
+    wait for, which the unit's own INSERT at its end would keep locked a round trip longer
+    (an article's counters). Nothing outside a unit."""
     collector = _collector.get()
     if collector is not None:
         collector.write()

@@ -15,7 +15,7 @@ from events.core.context import event_context
 from events.core.event import Event, unregister
 from events.core.unit_of_work import flush_collected, unit_of_work
 from events.models import EventRecord
-from events.outbox import deliveries
+from events.outbox import deliveries, enqueue_deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
 from users.models import User
@@ -77,6 +77,33 @@ def test_a_service_publishing_three_events_inserts_once_into_the_trail_and_once_
         event.event_id for event in events
     }
     assert deliveries().count() == 6
+
+
+def test_a_units_delivery_rows_are_those_a_delivery_made_one_at_a_time_has(fresh_bus):
+    # A unit's deliveries are written from values made once (events.outbox._delivery_values),
+    # not from a model instance each: they must still be the rows the model would make.
+    fresh_bus.subscribe(SampleHappened, support.remember, background=True)
+    fresh_bus.subscribe(SampleHappened, support.remember_too, background=True)
+    columns = [
+        field.attname for field in deliveries().model._meta.concrete_fields if field.name != "id"
+    ]
+
+    [event] = samples_record(sample_ids=[1])
+    from_unit = list(deliveries().order_by("args_kwargs").values(*columns))
+    deliveries().delete()
+    enqueue_deliveries(event, [support.remember_too.__module__ + ".remember_too"])
+    enqueue_deliveries(event, [support.remember.__module__ + ".remember"])
+    one_at_a_time = list(deliveries().order_by("args_kwargs").values(*columns))
+
+    ignored = {"enqueued_at"}
+    assert [{k: v for k, v in row.items() if k not in ignored} for row in from_unit] == [
+        {k: v for k, v in row.items() if k not in ignored} for row in one_at_a_time
+    ]
+    assert len({row["enqueued_at"] for row in from_unit}) == 1  # the commit's moment
+    assert [row["args_kwargs"]["args"] for row in from_unit] == [
+        [str(event.event_id), "events.tests.support.remember"],
+        [str(event.event_id), "events.tests.support.remember_too"],
+    ]
 
 
 def test_the_events_are_written_at_the_end_of_the_unit_still_inside_its_transaction(fresh_bus):
