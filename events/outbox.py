@@ -63,25 +63,31 @@ def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
         for item in pending
         for handler in item.background
     ]
-    records = [insert_values(_record(item.event, item.context)) for item in pending]
+    records = [_record_values(item.event, item.context) for item in pending]
     insert_records((EventRecord, records), (DBTaskResult, rows))
     _run_recorders([item.event for item in pending])
     return [row["id"] for row in rows]
 
 
 def _record(event: Event, context: EventContext) -> EventRecord:
-    return EventRecord(
-        event_id=event.event_id,
-        type=event.type_name,
-        version=event.version,
-        payload=event.to_payload(),
-        occurred_at=event.occurred_at,
-        actor_id=context.actor_id,
-        aggregate_type=event.aggregate_type,
-        aggregate_id=event.aggregate_id,
-        request_id=context.request_id,
-        causation_id=context.causation_id,
-    )
+    return EventRecord(**_record_values(event, context))
+
+
+def _record_values(event: Event, context: EventContext) -> dict[str, object]:
+    """The audit record's `insert_values` (every value already its column's type), without
+    the model instance a commit's records need not be."""
+    return {
+        "event_id": event.event_id,
+        "type": event.type_name,
+        "version": event.version,
+        "payload": event.to_payload(),
+        "occurred_at": event.occurred_at,
+        "actor_id": context.actor_id,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": event.aggregate_id,
+        "request_id": context.request_id,
+        "causation_id": context.causation_id,
+    }
 
 
 def event_from_record(record: EventRecord) -> Event:

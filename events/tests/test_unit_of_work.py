@@ -3,6 +3,7 @@ transaction reach the audit trail in one INSERT, and their deliveries in one mor
 statement on PostgreSQL), just before it commits; nothing of them survives a rollback; inline
 handlers still run after commit, in publish order, in the context each event was published in."""
 
+import uuid
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -10,12 +11,13 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from conduit.inserts import insert_values
 from events import bus
-from events.core.context import event_context
+from events.core.context import EventContext, event_context
 from events.core.event import Event, unregister
 from events.core.unit_of_work import flush_collected, unit_of_work
 from events.models import EventRecord
-from events.outbox import deliveries, enqueue_deliveries
+from events.outbox import _record_values, deliveries, enqueue_deliveries
 from events.tests import support
 from events.tests.support import SampleFollowedUp, SampleHappened
 from users.models import User
@@ -104,6 +106,24 @@ def test_a_units_delivery_rows_are_those_a_delivery_made_one_at_a_time_has(fresh
         [str(event.event_id), "events.tests.support.remember"],
         [str(event.event_id), "events.tests.support.remember_too"],
     ]
+
+
+def test_a_units_audit_records_are_those_the_model_would_write(fresh_bus):
+    # Written from values too (events.outbox._record_values): each already what its field
+    # would make of it, so the row is the one Model.save would write.
+    context = EventContext(actor_id=7, request_id="req-1", causation_id=uuid.uuid4())
+    event = SampleHappened(sample_id=3)
+
+    values = _record_values(event, context)
+
+    assert insert_values(EventRecord(**values)) == values
+    with event_context(actor_id=7, request_id="req-1", causation_id=context.causation_id):
+        samples_record(sample_ids=[3])
+    stored = EventRecord.objects.values(*values).get()
+    assert stored | {"event_id": None, "occurred_at": None} == values | {
+        "event_id": None,
+        "occurred_at": None,
+    }
 
 
 def test_the_events_are_written_at_the_end_of_the_unit_still_inside_its_transaction(fresh_bus):
