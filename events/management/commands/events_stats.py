@@ -9,6 +9,10 @@ class Command(BaseCommand):
     help = "Events published per type, background handler outcomes, pending and dead deliveries."
 
     changes_data = False
+    # An operator's look at the queue, often during an incident: it answers in under a
+    # second with 100,000 deliveries queued, and Django's system checks (0.11 s of it) are
+    # `manage.py check`'s job, not this read's.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Machine-readable output.")
