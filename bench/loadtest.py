@@ -127,6 +127,19 @@ def measure(server: Server, ep: Endpoint, token: str, args, seconds: float) -> d
     return result
 
 
+def write_path(env: dict, eps: list[Endpoint], args) -> None:
+    """Only POST /articles between two runs of the floor, `--write-path` times: how the write
+    path's changes were measured (bench/README.md, "The write path")."""
+    floor, post = eps[0], next(ep for ep in eps if ep.post)
+    with Server(WorkerConfig.parse(args.workers), env) as server:
+        token = login(server)
+        for _ in range(args.write_path):
+            before = measure(server, floor, token, args, args.duration)["rps"]
+            rps = measure(server, post, token, args, args.duration)["rps"]
+            after = measure(server, floor, token, args, args.duration)["rps"]
+            log(f"POST /articles: {rps / ((before + after) / 2):.3f} of the floor")
+
+
 def choose_workers(env: dict, eps: list[Endpoint], args) -> tuple[WorkerConfig, list[dict]]:
     """The candidate with the best geometric mean of floor and anonymous list throughput."""
     if args.workers != "auto":
@@ -284,6 +297,13 @@ def main() -> None:
     parser.add_argument(
         "--hosts", type=int, default=1, help="servers sharing the database and cache (the mix)"
     )
+    parser.add_argument(
+        "--write-path",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only the floor, POST /articles and the floor again, ROUNDS times (no report)",
+    )
     args = parser.parse_args()
     ensure_wrk()
 
@@ -296,6 +316,9 @@ def main() -> None:
     setup_django(env)
     data = discover()
     eps = endpoints(data["slug"], data["username"], data["tag"])
+    if args.write_path:
+        write_path(env, eps, args)
+        return
 
     config, comparison = choose_workers(env, eps, args)
     rows, floors = [], []
