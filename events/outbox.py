@@ -56,7 +56,7 @@ def record_event(event: Event) -> EventRecord:
 def record_events(pending: Sequence[PendingEvent]) -> list[UUID]:
     """Append a unit of work's events to the audit trail, each stamped with the context it was
     published in, and enqueue all their deliveries: one statement on PostgreSQL, one per table
-    elsewhere (conduit.inserts.insert_rows); returns the deliveries' ids."""
+    elsewhere (conduit.inserts.insert_records); returns the deliveries' ids."""
     enqueued_at = timezone.now()
     rows = [
         _delivery_values(item.event.event_id, handler, enqueued_at)
