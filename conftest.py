@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.db import connections
 from rest_framework.test import APIClient
 
 from conduit.auth import issue_token
@@ -36,6 +37,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """A browser test's body runs while Playwright's event loop runs, and asgiref gives code
+    under a running loop database connections of its own, which no fixture's teardown sees:
+    they are closed where they were opened, or the suite's end could not drop the test
+    database ("being accessed by other users"). Such tests are transactional (live_server),
+    so closing loses nothing."""
+    try:
+        return (yield)
+    finally:
+        if "live_server" in pyfuncitem.fixturenames:
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
