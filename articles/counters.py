@@ -204,9 +204,7 @@ def _add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
 
 def _upsert_add(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            _upsert_statement(model, len(deltas), after=""), _upsert_params(model, deltas)
-        )
+        cursor.execute(_upsert_statement(model, len(deltas)), _upsert_params(model, deltas))
 
 
 def _counter_names(model: type[Model]) -> list[str]:
@@ -224,7 +222,7 @@ def _upsert_params(model: type[Model], deltas: Mapping[int, Mapping[str, int]]) 
     ]
 
 
-def _upsert_statement(model: type[Model], rows: int, *, after: str) -> str:
+def _upsert_statement(model: type[Model], rows: int, *, after: str = "") -> str:
     """INSERT … ON CONFLICT DO UPDATE adding to `rows` counter rows; `after`, the name of a
     WITH clause that must run first (`_article_added_statement`), or ""."""
     quote = connection.ops.quote_name

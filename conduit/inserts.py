@@ -73,7 +73,8 @@ def insert_rows(*groups: Sequence[models.Model]) -> None:
     groups = tuple(group for group in groups if group)
     if not groups:
         return
-    alias = insert_records(*((type(group[0]), _records(group)) for group in groups))
+    insert_records(*((type(group[0]), _records(group)) for group in groups))
+    alias = router.db_for_write(type(groups[0][0]))
     for group in groups:
         for instance in group:
             instance._state.adding = False
@@ -83,12 +84,11 @@ def insert_rows(*groups: Sequence[models.Model]) -> None:
 Records = tuple[type[models.Model], Sequence[dict[str, Any]]]
 
 
-def insert_records(*groups: Records) -> str:
-    """`insert_rows` for rows given as (model, each row's `insert_values`); returns the
-    database alias written to."""
+def insert_records(*groups: Records) -> None:
+    """`insert_rows` for rows given as (model, each row's `insert_values`)."""
     groups = tuple((model, records) for model, records in groups if records)
     if not groups:
-        return router.db_for_write(models.Model)
+        return
     alias = router.db_for_write(groups[0][0])
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -96,7 +96,7 @@ def insert_records(*groups: Records) -> str:
             shape = tuple((model, _ANY_COUNT) for model, _ in groups)
             params = [json.dumps(records, default=_json_value) for _, records in groups]
             cursor.execute(_statement(shape, alias), params)
-            return alias
+            return
         for model, records in groups:
             fields = _insert_fields(model)
             size = max(1, connection.ops.bulk_batch_size(fields, records))
@@ -108,7 +108,6 @@ def insert_records(*groups: Records) -> str:
                     for field in fields
                 ]
                 cursor.execute(_statement(((model, len(batch)),), alias), params)
-    return alias
 
 
 def insert_values(instance: models.Model) -> dict[str, Any]:
